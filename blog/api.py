@@ -1,0 +1,173 @@
+"""The read-only JSON API under /api/v1/, described exactly by `blog/openapi.py`."""
+
+from functools import wraps
+
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.http import JsonResponse
+from django.utils.http import urlencode
+from django.views.decorators.csrf import csrf_exempt
+
+from blog.models import Post, Tag
+from blog.pagecache import cached_public_page
+from blog.search import clean_query
+from blog.seo import absolute_media_url
+from blog.urlpaths import path_for
+
+MAX_FILTER_LENGTH = 200
+
+
+def error_response(status, code, message):
+    """Every API error has this one shape: {"error": {"status", "code", "message"}}."""
+    return JsonResponse({"error": {"status": status, "code": code, "message": message}}, status=status)
+
+
+def api_view(view):
+    """GET and HEAD only; anything else is a JSON 405 naming the allowed methods.
+
+    CSRF-exempt because nothing here writes: without it, CSRF's 403 page would answer a POST
+    before the API could say 405 in its own error shape."""
+
+    @csrf_exempt
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if request.method not in ("GET", "HEAD"):
+            response = error_response(405, "method_not_allowed", "This API is read-only: use GET.")
+            response["Allow"] = "GET, HEAD"
+            return response
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _absolute(path):
+    return settings.SITE_URL + path
+
+
+def _page_number(request):
+    raw = request.GET.get("page", "1")
+    if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= 1_000_000:
+        return None
+    return int(raw)
+
+
+def _page_link(request, number):
+    params = {k: v for k, v in request.GET.items() if k != "page"}
+    if number > 1:
+        params["page"] = number
+    query = urlencode(params)
+    return _absolute(request.path) + (f"?{query}" if query else "")
+
+
+def _paginated(request, queryset, serialise):
+    number = _page_number(request)
+    if number is None:
+        return error_response(400, "invalid_parameter", "`page` must be a whole number from 1.")
+    paginator = Paginator(queryset, settings.API_PAGE_SIZE)
+    if number > max(paginator.num_pages, 1):
+        return error_response(404, "page_not_found", f"There is no page {number}.")
+    page = paginator.page(number)
+    return JsonResponse(
+        {
+            "count": paginator.count,
+            "next": _page_link(request, number + 1) if page.has_next() else None,
+            "previous": _page_link(request, number - 1) if page.has_previous() else None,
+            "results": [serialise(item) for item in page.object_list],
+        }
+    )
+
+
+def _tag(tag):
+    return {"slug": tag.slug, "name": tag.name, "url": _absolute(tag.get_absolute_url())}
+
+
+def _photo(photo):
+    """A cover as its renditions: none until they exist, and never the original upload."""
+    largest = photo.largest("jpeg") if photo is not None else None
+    if largest is None:
+        return None
+    width, height, url = largest
+    return {
+        "url": absolute_media_url(url),
+        "alt": photo.alt_text,
+        "caption": photo.caption,
+        "width": width,
+        "height": height,
+        "renditions": [
+            {"url": absolute_media_url(u), "width": w, "height": h, "type": f"image/{fmt}"}
+            for fmt in ("webp", "jpeg")
+            for w, h, u in photo.rendition_set(fmt)
+        ],
+    }
+
+
+def _post_summary(post):
+    return {
+        "slug": post.slug,
+        "title": post.title,
+        "summary": post.summary,
+        "url": _absolute(post.get_absolute_url()),
+        "api_url": _absolute(path_for("blog:api-post", "slug", post.slug)),
+        "published_at": post.publish_at.isoformat(),
+        "updated_at": post.updated_at.isoformat(),
+        "author": {
+            "username": post.author.username,
+            "name": post.author_name,
+            "url": _absolute(post.get_author_url()),
+        },
+        "tags": [_tag(tag) for tag in post.tags.all()],
+        "cover": _photo(post.cover),
+    }
+
+
+def _post_detail(post):
+    return {**_post_summary(post), "body_html": post.body_html}
+
+
+def _bounded(request, name):
+    value = request.GET.get(name, "")
+    return None if len(value) > MAX_FILTER_LENGTH else value
+
+
+@api_view
+@cached_public_page
+def post_list(request):
+    tag, author, query = _bounded(request, "tag"), _bounded(request, "author"), _bounded(request, "q")
+    if None in (tag, author, query):
+        return error_response(
+            400, "invalid_parameter", f"Filters are at most {MAX_FILTER_LENGTH} characters."
+        )
+    posts = Post.objects.published().for_listing().newest_first()
+    if "\x00" in tag + author:
+        # No slug or username holds a NUL, and PostgreSQL refuses one in a query: nothing matches.
+        posts = posts.none()
+    if tag:
+        posts = posts.filter(tags__slug=tag)
+    if author:
+        posts = posts.filter(author__username=author)
+    if query:
+        posts = posts.search(clean_query(query)) if clean_query(query) else posts.none()
+    return _paginated(request, posts, _post_summary)
+
+
+@api_view
+@cached_public_page
+def post_detail(request, slug):
+    post = Post.objects.published().for_listing().filter(slug=slug).first()
+    if post is None:
+        return error_response(404, "not_found", "No published post has that slug.")
+    return JsonResponse(_post_detail(post))
+
+
+@api_view
+@cached_public_page
+def tag_list(request):
+    tags = Tag.objects.with_post_counts().filter(post_count__gt=0).order_by("name")
+    return _paginated(request, tags, lambda tag: {**_tag(tag), "post_count": tag.post_count})
+
+
+@api_view
+def openapi(request):
+    from blog.openapi import openapi_document
+
+    return JsonResponse(openapi_document(), json_dumps_params={"indent": 1})

@@ -1,0 +1,92 @@
+"""RSS and Atom feeds, site-wide and per tag. Links are absolute from SITE_URL, never from
+the Host header (behind CloudFront, API Gateway's host is not the readers' one)."""
+
+from django.conf import settings
+from django.contrib.syndication.views import Feed
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
+
+from blog.models import Post, Tag
+
+FEED_LENGTH = 20
+
+
+class LatestPostsRss(Feed):
+    feed_type = Rss201rev2Feed
+    feed_url_name = "blog:feed-rss"
+
+    def title(self):
+        return settings.SITE_NAME
+
+    def description(self):
+        return settings.SITE_DESCRIPTION
+
+    subtitle = description
+
+    def link(self):
+        return settings.SITE_URL + reverse("blog:home")
+
+    def feed_url(self):
+        return settings.SITE_URL + reverse(self.feed_url_name)
+
+    def items(self):
+        return Post.objects.published().for_listing().newest_first()[:FEED_LENGTH]
+
+    def item_title(self, post):
+        return post.title
+
+    def item_description(self, post):
+        return post.body_html
+
+    def item_link(self, post):
+        return settings.SITE_URL + post.get_absolute_url()
+
+    def item_guid(self, post):
+        return self.item_link(post)
+
+    def item_author_name(self, post):
+        return post.author_name
+
+    def item_pubdate(self, post):
+        return post.publish_at
+
+    def item_updateddate(self, post):
+        return post.updated_at
+
+    def item_categories(self, post):
+        return [tag.name for tag in post.tags.all()]
+
+
+class LatestPostsAtom(LatestPostsRss):
+    feed_type = Atom1Feed
+    feed_url_name = "blog:feed-atom"
+
+
+class TagPostsRss(LatestPostsRss):
+    feed_url_name = "blog:tag-feed-rss"
+
+    def get_object(self, request, slug):
+        return get_object_or_404(Tag.objects.in_use(), slug=slug)
+
+    def title(self, tag):
+        return f"{settings.SITE_NAME}: {tag.name}"
+
+    def description(self, tag):
+        return f"Posts tagged {tag.name}."
+
+    subtitle = description
+
+    def link(self, tag):
+        return settings.SITE_URL + tag.get_absolute_url()
+
+    def feed_url(self, tag):
+        return settings.SITE_URL + reverse(self.feed_url_name, kwargs={"slug": tag.slug})
+
+    def items(self, tag):
+        return Post.objects.published().filter(tags=tag).for_listing().newest_first()[:FEED_LENGTH]
+
+
+class TagPostsAtom(TagPostsRss):
+    feed_type = Atom1Feed
+    feed_url_name = "blog:tag-feed-atom"

@@ -1,0 +1,238 @@
+"""The content model: posts, tags, photos and author profiles.
+
+A post's state follows from one field, `publish_at`: none means draft, a future time means
+scheduled, a past time means published. Readers only ever see `Post.objects.published()`.
+"""
+
+import posixpath
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dates import MONTHS
+from django.utils.text import slugify
+
+from blog.urlpaths import path_for
+
+
+class TagQuerySet(models.QuerySet):
+    def with_post_counts(self):
+        """Tags with the number of *published* posts each carries."""
+        published = Q(posts__publish_at__lte=timezone.now())
+        return self.annotate(post_count=Count("posts", filter=published))
+
+    def in_use(self):
+        """Tags on at least one published post: a tag only drafts carry stays unseen."""
+        return self.filter(posts__publish_at__lte=timezone.now()).distinct()
+
+
+class Tag(models.Model):
+    name = models.CharField(max_length=60, unique=True)
+    slug = models.SlugField(max_length=60, unique=True)
+
+    objects = TagQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return path_for("blog:tag", "slug", self.slug)
+
+
+def photo_upload_to(photo, filename):
+    """`uploads/YYYY/MM/<name>-<random>.<ext>`: every upload gets a name of its own. Renditions
+    are cached for a year as immutable, so a new photo must never reuse an old one's name (nor
+    its stem: `a.jpg` and `a.png` would share a rendition folder)."""
+    stem, extension = posixpath.splitext(posixpath.basename(filename))
+    name = slugify(stem)[:60] or "photo"
+    return f"uploads/{timezone.now():%Y/%m}/{name}-{secrets.token_hex(4)}{extension.lower()[:10]}"
+
+
+class Photo(models.Model):
+    class Renditions(models.TextChoices):
+        PENDING = "pending", "Pending"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Failed"
+
+    image = models.ImageField(
+        upload_to=photo_upload_to, width_field="width", height_field="height", max_length=255
+    )
+    alt_text = models.CharField(
+        max_length=250,
+        help_text="Describe the photo for readers who cannot see it. Required.",
+    )
+    caption = models.CharField(max_length=300, blank=True)
+    width = models.PositiveIntegerField(editable=False, null=True)
+    height = models.PositiveIntegerField(editable=False, null=True)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    # What the thumbnails handler reported in its manifest (blog.renditions keeps these in step).
+    renditions_status = models.CharField(
+        max_length=10, choices=Renditions.choices, default=Renditions.PENDING, editable=False
+    )
+    renditions_reason = models.CharField(max_length=200, blank=True, editable=False)
+    renditions = models.JSONField(default=list, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-uploaded_at"]
+
+    def __str__(self):
+        return self.alt_text[:60]
+
+    @property
+    def ready(self):
+        return self.renditions_status == self.Renditions.READY and bool(self.renditions)
+
+    def rendition_set(self, fmt):
+        """[(width, height, url)] of the renditions in `fmt`, narrowest first."""
+        from blog.renditions import rendition_url
+
+        found = sorted((r["width"], r["height"]) for r in self.renditions if r["format"] == fmt)
+        return [(w, h, rendition_url(self.image.name, w, fmt)) for w, h in found]
+
+    def largest(self, fmt="jpeg"):
+        """(width, height, url) of the widest rendition in `fmt`, or None."""
+        found = self.rendition_set(fmt) if self.ready else []
+        return found[-1] if found else None
+
+
+class AuthorProfile(models.Model):
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
+    display_name = models.CharField(max_length=100)
+    bio = models.TextField(blank=True, max_length=1000, help_text="A sentence or two, plain text.")
+
+    def __str__(self):
+        return self.display_name
+
+    def get_absolute_url(self):
+        return path_for("blog:author", "username", self.user.username)
+
+
+class PostQuerySet(models.QuerySet):
+    def published(self, now=None):
+        return self.filter(publish_at__lte=now or timezone.now())
+
+    def drafts(self):
+        return self.filter(publish_at__isnull=True)
+
+    def scheduled(self, now=None):
+        return self.filter(publish_at__gt=now or timezone.now())
+
+    def for_listing(self):
+        """Everything a list or page shows, in a fixed number of queries."""
+        return self.select_related("author__profile", "cover").prefetch_related("tags")
+
+    def newest_first(self):
+        return self.order_by("-publish_at", "-id")
+
+    def search(self, query):
+        from blog.search import search_posts
+
+        return search_posts(self, query)
+
+
+class Post(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SCHEDULED = "scheduled", "Scheduled"
+        PUBLISHED = "published", "Published"
+
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=200, unique=True)
+    summary = models.TextField(max_length=500, blank=True, help_text="Shown in lists and feeds.")
+    body = models.TextField(help_text="Markdown. Scripts, styles and frames are removed.")
+    body_html = models.TextField(editable=False, default="")
+    cover = models.ForeignKey(
+        Photo, null=True, blank=True, on_delete=models.SET_NULL, related_name="covered_posts"
+    )
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="posts")
+    tags = models.ManyToManyField(Tag, blank=True, related_name="posts")
+    publish_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        db_index=True,
+        help_text="Empty: a draft. In the future: scheduled. In the past: published.",
+    )
+    # The publish time readers were last told about (CloudFront invalidated for it): the
+    # schedule announces a scheduled post once, when it becomes due.
+    announced_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PostQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-publish_at", "-id"]
+        indexes = [models.Index(fields=["-publish_at", "-id"], name="post_newest_idx")]
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        # Rendered once on save, not per request: pages only print stored, sanitised HTML.
+        # markdown-it and nh3 load on the first save, not on every cold start.
+        from blog.markdown import render_markdown
+
+        self.body_html = render_markdown(self.body)
+        if kwargs.get("update_fields") is not None and "body" in kwargs["update_fields"]:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "body_html"}
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return path_for("blog:post", "slug", self.slug)
+
+    def get_author_url(self):
+        return path_for("blog:author", "username", self.author.username)
+
+    # Dates as the templates print them. A list page prints 40; through the `date` filter
+    # each one looked its format up again, and they were a hot spot of the home page.
+    @property
+    def publish_at_iso(self):
+        """`publish_at|date:"c"`: ISO 8601 in the current time zone; "" for a draft."""
+        return timezone.template_localtime(self.publish_at).isoformat() if self.publish_at else ""
+
+    @property
+    def publish_at_text(self):
+        """`publish_at|date:"j F Y"`, e.g. "3 November 2026"; "" for a draft."""
+        if not self.publish_at:
+            return ""
+        local = timezone.template_localtime(self.publish_at)
+        return f"{local.day} {MONTHS[local.month]} {local.year:04d}"
+
+    @property
+    def status(self):
+        if self.publish_at is None:
+            return self.Status.DRAFT
+        if self.publish_at > timezone.now():
+            return self.Status.SCHEDULED
+        return self.Status.PUBLISHED
+
+    @property
+    def is_published(self):
+        return self.status == self.Status.PUBLISHED
+
+    def get_preview_url(self):
+        return reverse("blog:preview", kwargs={"pk": self.pk})
+
+    @property
+    def author_name(self):
+        profile = getattr(self.author, "profile", None)
+        return profile.display_name if profile else (self.author.get_full_name() or self.author.username)
+
+
+class SiteVersion(models.Model):
+    """One row: a counter bumped by `blog.versioning` whenever anything readers can see is
+    saved or deleted. With the newest visible publish time it keys the page cache."""
+
+    value = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "site version"
+
+    def __str__(self):
+        return f"site version {self.value}"

@@ -1,0 +1,118 @@
+"""The blog's side of the thumbnails: naming rendition URLs, reading the handler's manifest
+into the photo's status, and, on the embedded defaults, delivering the S3 event AWS would
+send so the same handler makes the renditions on disk.
+
+In AWS the upload's S3 notification runs the handler; the schedule (`blog.tasks`) and the
+admin pick the outcome up from the manifest the handler writes beside the renditions."""
+
+import json
+import logging
+import os
+
+from django.conf import settings
+from django.core.files.storage import default_storage
+
+from thumbnails.naming import is_upload_key, manifest_key, rendition_key
+
+logger = logging.getLogger(__name__)
+
+
+def rendition_url(source_name, width, fmt):
+    return default_storage.url(rendition_key(source_name, width, fmt))
+
+
+def refresh_renditions(photo):
+    """Bring the photo's status in line with its manifest. Returns True if it changed."""
+    from blog.models import Photo
+
+    name = photo.image.name
+    if not name or not is_upload_key(name):
+        return False
+    try:
+        with default_storage.open(manifest_key(name)) as file:
+            manifest = json.loads(file.read())
+    except FileNotFoundError:
+        return False  # not made yet: still pending
+    except Exception:
+        logger.exception("Could not read the rendition manifest of %s", name)
+        return False
+    if manifest.get("key") != name:
+        return False  # another upload's manifest (a stem clash): never show its renditions
+    if manifest.get("status") == "done":
+        status, reason = Photo.Renditions.READY, ""
+        renditions = [
+            {"width": r["width"], "height": r["height"], "format": r["format"]}
+            for r in manifest["renditions"]
+        ]
+    else:
+        status, reason, renditions = Photo.Renditions.FAILED, _reason(manifest), []
+    if (photo.renditions_status, photo.renditions_reason, photo.renditions) == (status, reason, renditions):
+        return False
+    photo.renditions_status, photo.renditions_reason, photo.renditions = status, reason, renditions
+    fields = ["renditions_status", "renditions_reason", "renditions"]
+    if renditions and photo.width and photo.height:
+        # Django measured the stored file, which a phone may keep sideways (EXIF orientation);
+        # the renditions are upright: record the photo the way readers see it.
+        widest = max(renditions, key=lambda r: r["width"])
+        if (widest["width"] > widest["height"]) != (photo.width > photo.height):
+            photo.width, photo.height = photo.height, photo.width
+            fields += ["width", "height"]
+    photo.save(update_fields=fields)
+    return True
+
+
+def _reason(manifest):
+    reason = manifest.get("reason", "unknown")
+    message = manifest.get("message", "")
+    return f"{reason}: {message}"[:200] if message else reason
+
+
+def refresh_pending(photos=None, limit=200):
+    """Refresh the photos still waiting for renditions (the schedule calls this each minute)."""
+    from blog.models import Photo
+
+    photos = (
+        photos if photos is not None else Photo.objects.filter(renditions_status=Photo.Renditions.PENDING)
+    )
+    return sum(refresh_renditions(photo) for photo in photos[:limit])
+
+
+def deliver_upload_locally(photo):
+    """On the embedded defaults: hand the thumbnails handler the S3 event for this upload,
+    built by the app in AWS's shape, then read the outcome. In AWS, S3 sends the event."""
+    from dispatch.journal import journal_path
+    from dispatch.local import deliver, local_delivery_enabled, s3_object_created_event
+    from thumbnails.objects import LOCAL_BUCKET
+
+    if settings.MEDIA_BUCKET or not local_delivery_enabled() or not photo.image:
+        return None
+    # The handler knows no Django: it finds the local "bucket" from the environment.
+    os.environ["LOCAL_MEDIA_ROOT"] = str(settings.MEDIA_ROOT)
+    event = s3_object_created_event(LOCAL_BUCKET, photo.image.name, photo.image.size)
+    outcome = deliver(event, journal=journal_path(settings.VAR_DIR))
+    refresh_renditions(photo)
+    return outcome
+
+
+def rerender(photo):
+    """Make the photo's renditions again now (after a change of sizes, or to repair one), by
+    the handler's own code, then refresh its status. Returns the manifest's outcome; raises
+    what the handler would have retried (S3 unreachable)."""
+    import time
+
+    from dispatch import observe
+    from thumbnails.handler import render_object, report
+    from thumbnails.objects import LocalObjects, objects_for
+
+    name = photo.image.name
+    if not name or not is_upload_key(name):
+        return {"status": "skipped", "key": name, "why": "no upload to render from"}
+    objects = (
+        objects_for(settings.MEDIA_BUCKET) if settings.MEDIA_BUCKET else LocalObjects(settings.MEDIA_ROOT)
+    )
+    start = time.perf_counter()
+    with observe.scope("rerender", photo=photo.pk):
+        result = render_object(objects, name)
+        report(result, observe.milliseconds_since(start))
+    refresh_renditions(photo)
+    return result

@@ -1,0 +1,39 @@
+from django.conf import settings
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.contrib.sitemaps.views import sitemap
+from django.urls import include, path
+
+from blog import api, feeds, views
+from blog.pagecache import cached_public_page
+from blog.sitemaps import SITEMAPS
+
+blog_patterns = [
+    path("", views.home, name="home"),
+    path("posts/<slug:slug>/", views.post_detail, name="post"),
+    path("tags/<slug:slug>/", views.tag_detail, name="tag"),
+    path("authors/<str:username>/", views.author_detail, name="author"),
+    path("search/", views.search, name="search"),
+    path("preview/posts/<int:pk>/", views.preview, name="preview"),
+    path("feeds/rss.xml", cached_public_page(feeds.LatestPostsRss()), name="feed-rss"),
+    path("feeds/atom.xml", cached_public_page(feeds.LatestPostsAtom()), name="feed-atom"),
+    path("feeds/tags/<slug:slug>/rss.xml", cached_public_page(feeds.TagPostsRss()), name="tag-feed-rss"),
+    path("feeds/tags/<slug:slug>/atom.xml", cached_public_page(feeds.TagPostsAtom()), name="tag-feed-atom"),
+    path("sitemap.xml", cached_public_page(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("robots.txt", views.robots_txt, name="robots"),
+    path("api/v1/posts/", api.post_list, name="api-posts"),
+    path("api/v1/posts/<slug:slug>/", api.post_detail, name="api-post"),
+    path("api/v1/tags/", api.tag_list, name="api-tags"),
+    path("api/v1/openapi.json", api.openapi, name="api-openapi"),
+]
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("", include("welcome.urls")),
+    path("", include((blog_patterns, "blog"))),
+    # Local media on disk while DEBUG is on; in AWS, CloudFront serves it from S3.
+    *static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT),
+]
+
+handler404 = "blog.views.page_not_found"
+handler500 = "blog.views.server_error"

@@ -1,0 +1,113 @@
+"""The reader site: server-rendered pages, cacheable by CloudFront, no JavaScript needed."""
+
+from django.conf import settings
+from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib.auth import get_user_model
+from django.core.paginator import InvalidPage, Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
+
+from blog.models import Post, Tag
+from blog.pagecache import cached_public_page
+from blog.search import clean_query
+from blog.seo import post_meta
+
+
+def paginate(request, queryset, per_page=None):
+    """One page of `queryset` from `?page=`; a page that does not exist is a 404."""
+    paginator = Paginator(queryset, per_page or settings.POSTS_PER_PAGE)
+    try:
+        return paginator.page(request.GET.get("page") or 1)
+    except InvalidPage as exc:
+        raise Http404("No such page.") from exc
+
+
+@require_safe
+@cached_public_page
+def home(request):
+    page = paginate(request, Post.objects.published().for_listing().newest_first())
+    return render(request, "blog/home.html", {"page": page})
+
+
+@require_safe
+@cached_public_page
+def post_detail(request, slug):
+    post = get_object_or_404(Post.objects.published().for_listing(), slug=slug)
+    return render(request, "blog/post_detail.html", {"post": post, **post_meta(post)})
+
+
+@require_safe
+@cached_public_page
+def tag_detail(request, slug):
+    tag = get_object_or_404(Tag.objects.in_use(), slug=slug)
+    posts = Post.objects.published().filter(tags=tag).for_listing().newest_first()
+    return render(request, "blog/tag_detail.html", {"tag": tag, "page": paginate(request, posts)})
+
+
+@require_safe
+@cached_public_page
+def author_detail(request, username):
+    if "\x00" in username:  # no username holds one, and PostgreSQL refuses it in a query
+        raise Http404("No such author.")
+    # Only people who have published something have a public page: staff accounts stay private.
+    author = get_object_or_404(
+        get_user_model()
+        .objects.select_related("profile")
+        .filter(posts__in=Post.objects.published())
+        .distinct(),
+        username=username,
+    )
+    posts = Post.objects.published().filter(author=author).for_listing().newest_first()
+    return render(request, "blog/author_detail.html", {"author": author, "page": paginate(request, posts)})
+
+
+@require_safe
+def search(request):
+    query = clean_query(request.GET.get("q", ""))
+    page = None
+    if query:
+        page = paginate(request, Post.objects.published().for_listing().search(query))
+    return render(request, "blog/search.html", {"query": query, "page": page})
+
+
+@never_cache
+@staff_member_required
+def preview(request, pk):
+    """Any post, in any state, as readers would see it: staff only, never cached, not indexed."""
+    post = get_object_or_404(Post.objects.for_listing(), pk=pk)
+    response = render(request, "blog/post_detail.html", {"post": post, "preview": True, **post_meta(post)})
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+@require_safe
+def robots_txt(request):
+    lines = [
+        "User-agent: *",
+        "Disallow: /admin/",
+        "Disallow: /preview/",
+        "Disallow: /search/",
+        f"Sitemap: {settings.SITE_URL}/sitemap.xml",
+    ]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
+
+
+def page_not_found(request, exception=None):
+    if request.path_info.startswith("/api/"):
+        from blog.api import error_response
+
+        return error_response(404, "not_found", "No such resource.")
+    return render(request, "404.html", status=404)
+
+
+def server_error(request):
+    if request.path_info.startswith("/api/"):
+        from blog.api import error_response
+
+        return error_response(500, "server_error", "Something went wrong on our side.")
+    # No context processors: a 500 must render even when the database is what failed.
+    from django.template import loader
+
+    return HttpResponse(loader.get_template("500.html").render(), status=500)

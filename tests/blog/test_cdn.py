@@ -1,0 +1,122 @@
+"""Publish reaches readers at once: one CloudFront invalidation, after commit, covering every
+path that shows the post. moto records the invalidations."""
+
+from datetime import timedelta
+
+import boto3
+import pytest
+from django.utils import timezone
+
+from tests.aws import mocked_aws
+
+# Real commits: invalidations are sent on commit. The flush afterwards also removes what data
+# migrations made (the Editors group, the site version row): both are made again on demand.
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def distribution(settings, monkeypatch):
+    with mocked_aws(monkeypatch, "us-east-1"):
+        client = boto3.client("cloudfront")
+        created = client.create_distribution(
+            DistributionConfig={
+                "CallerReference": "test",
+                "Comment": "blog",
+                "Enabled": True,
+                "Origins": {"Quantity": 1, "Items": [{"Id": "api", "DomainName": "api.example.com",
+                            "CustomOriginConfig": {"HTTPPort": 80, "HTTPSPort": 443, "OriginProtocolPolicy": "https-only"}}]},
+                "DefaultCacheBehavior": {"TargetOriginId": "api", "ViewerProtocolPolicy": "redirect-to-https",
+                                         "CachePolicyId": "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"},
+            }
+        )  # fmt: skip
+        settings.CLOUDFRONT_DISTRIBUTION_ID = created["Distribution"]["Id"]
+
+        def invalidations():
+            """{invalidation id: its set of paths}"""
+            listing = client.list_invalidations(DistributionId=settings.CLOUDFRONT_DISTRIBUTION_ID)
+            return {
+                item["Id"]: set(
+                    client.get_invalidation(
+                        DistributionId=settings.CLOUDFRONT_DISTRIBUTION_ID, Id=item["Id"]
+                    )["Invalidation"]["InvalidationBatch"]["Paths"]["Items"]
+                )
+                for item in listing["InvalidationList"].get("Items", [])
+            }
+
+        yield invalidations
+
+
+def test_publishing_in_the_admin_invalidates_every_path_once(
+    distribution, editor_client, make_post, make_author
+):
+    """Publishing a draft makes one invalidation with the post, home, tag, author, feeds,
+    sitemap and API paths."""
+    post = make_post(state="draft", tags=["Travel", "Food"], author=make_author("ada"))
+    assert distribution() == {}
+
+    editor_client.post("/admin/blog/post/", {"action": "publish_now", "_selected_action": [post.pk]})
+
+    (paths,) = distribution().values()
+    assert paths >= {
+        f"/posts/{post.slug}/",
+        "/",
+        "/tags/travel/*",
+        "/tags/food/*",
+        "/authors/ada/*",
+        "/feeds/*",
+        "/sitemap.xml",
+        "/api/v1/posts/*",
+        "/api/v1/tags/*",
+    }
+
+
+def test_editing_a_live_post_invalidates_old_and_new_paths(distribution, make_post):
+    """Changing a live post's slug and tags invalidates where it was and where it is now."""
+    post = make_post(tags=["Travel"])
+    before = distribution()
+    old_slug = post.slug
+    post.slug = "renamed"
+    post.save()
+    post.tags.set([])
+    covered = set().union(*(paths for key, paths in distribution().items() if key not in before))
+    assert {f"/posts/{old_slug}/", "/posts/renamed/", "/tags/travel/*"} <= covered
+
+
+def test_unpublishing_invalidates(distribution, make_post):
+    """Taking a live post back to draft removes it from readers' caches."""
+    post = make_post()
+    before = distribution()
+    post.publish_at = None
+    post.save()
+    new = [paths for key, paths in distribution().items() if key not in before]
+    assert len(new) == 1
+    assert f"/posts/{post.slug}/" in new[0]
+
+
+def test_drafts_and_scheduled_posts_invalidate_nothing(distribution, make_post):
+    """Saving something readers cannot see costs no invalidation."""
+    make_post(state="draft")
+    make_post(state="scheduled")
+    assert distribution() == {}
+
+
+def test_scheduled_post_is_invalidated_once_when_due(distribution, make_post):
+    """The schedule announces a post when its time comes, once, however often it runs."""
+    from blog.tasks import publish_due_posts
+
+    post = make_post(state="scheduled")
+    assert publish_due_posts() == {"announced": []}
+
+    from blog.models import Post
+
+    Post.objects.filter(pk=post.pk).update(publish_at=timezone.now() - timedelta(seconds=1))
+    assert publish_due_posts() == {"announced": [post.slug]}
+    assert publish_due_posts() == {"announced": []}
+    (paths,) = distribution().values()
+    assert f"/posts/{post.slug}/" in paths
+
+
+def test_no_distribution_means_no_call(settings, make_post):
+    """Locally (no distribution configured) publishing works and sends nothing."""
+    settings.CLOUDFRONT_DISTRIBUTION_ID = ""
+    make_post()  # would raise without AWS credentials if it tried to call CloudFront

@@ -1,0 +1,31 @@
+"""`make run`'s demo content: loaded the first time, never twice, with a working editor."""
+
+import pytest
+from django.core.management import call_command
+
+pytestmark = pytest.mark.django_db
+
+
+def test_seed_demo_loads_once_and_prints_a_working_login(client, settings, tmp_path, capsys):
+    """Posts in every state, tags, photos and two authors appear once; the printed editor
+    credentials log in to the admin; a second run loads nothing more."""
+    from blog.models import AuthorProfile, Photo, Post, Tag
+
+    settings.VAR_DIR = tmp_path
+    call_command("seed_demo")
+    first = capsys.readouterr().out
+    counts = (Post.objects.count(), Photo.objects.count(), Tag.objects.count())
+    call_command("seed_demo")
+    second = capsys.readouterr().out
+
+    assert counts[0] >= 5 and counts[1] >= 3 and counts[2] >= 3
+    assert (Post.objects.count(), Photo.objects.count(), Tag.objects.count()) == counts
+    assert Post.objects.drafts().exists() and Post.objects.scheduled().exists()
+    assert AuthorProfile.objects.filter(user__posts__isnull=False).distinct().count() == 2
+    assert "nothing loaded" in second
+
+    password = first.split("password: ")[1].split()[0]
+    assert password in second
+    assert client.login(username="editor", password=password)
+    assert client.get("/admin/blog/post/").status_code == 200
+    assert client.get("/").content.decode().count('class="post-card"') == Post.objects.published().count()

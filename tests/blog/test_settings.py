@@ -1,0 +1,72 @@
+"""Settings from the environment: safe local defaults, and a clear refusal to start in
+production without the values that must not be guessed."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PRODUCTION = {
+    "DEBUG": "false",
+    "SECRET_KEY": "k7#Qw9!zR2@mT5&vB8^nL1*pX4(sD6)fG3_hJ0+cV" * 2,
+    "ALLOWED_HOSTS": "blog.example.com",
+}
+
+
+def manage(*args, **env):
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL"}
+    }
+    clean["DJANGO_SETTINGS_MODULE"] = "blog.settings"
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS"])
+def test_production_refuses_to_start_without(missing):
+    """With DEBUG off, a missing SECRET_KEY or ALLOWED_HOSTS stops start-up and names it."""
+    env = {k: v for k, v in PRODUCTION.items() if k != missing}
+    result = manage("check", **env)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert f"{missing} is not set" in result.stderr
+
+
+def test_on_lambda_debug_is_off_by_default():
+    """On Lambda, DEBUG is off unless explicitly turned on, so a forgotten variable fails safe."""
+    result = manage("check", AWS_LAMBDA_FUNCTION_NAME="blog-prod")
+    assert result.returncode != 0
+    assert "SECRET_KEY is not set" in result.stderr
+
+
+def test_check_deploy_reports_nothing():
+    """`manage.py check --deploy` is clean on the production settings."""
+    result = manage("check", "--deploy", "--fail-level", "DEBUG", **PRODUCTION)
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+def test_local_defaults_need_no_environment():
+    """With nothing set, the local defaults work: DEBUG on, SQLite, files on disk."""
+    result = manage(
+        "shell", "-c",
+        "from django.conf import settings as s; print(s.DEBUG, s.DATABASES['default']['ENGINE'], s.STORAGES['default']['BACKEND'], s.EMAIL_BACKEND)",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[-4:] == [
+        "True",
+        "django.db.backends.sqlite3",
+        "django.core.files.storage.FileSystemStorage",
+        "django.core.mail.backends.console.EmailBackend",
+    ]

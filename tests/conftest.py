@@ -1,0 +1,127 @@
+"""Shared fixtures: content made through the models, media in a temporary folder."""
+
+import io
+import itertools
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
+from django.utils import timezone
+
+_counter = itertools.count(1)
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.SITE_URL = "https://blog.example.com"
+    # Local state (subscriber store, outbox) never touches the developer's var/ folder.
+    settings.VAR_DIR = tmp_path / "var"
+    settings.SUBSCRIBER_STORE = {
+        "BACKEND": "welcome.local_store.LocalSubscriberStore",
+        "OPTIONS": {"path": str(tmp_path / "var" / "subscribers.sqlite3")},
+    }
+    settings.WELCOME_OUTBOX_DIR = str(tmp_path / "var" / "outbox")
+    from welcome.store import _make_store
+
+    _make_store.cache_clear()
+    # The production hasher is slow on purpose; tests make many users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _cold_page_cache(settings):
+    """Each test starts with no stored pages: its database is new, and the content version
+    (a counter rolled back with the last test's data) may take a value already used."""
+    from django.core.cache import caches
+
+    if "pages" in settings.CACHES:
+        caches["pages"].clear()
+    # The default cache holds the subscribe rate-limit counters: no test inherits another's.
+    caches["default"].clear()
+
+
+def jpeg_bytes(size=(64, 48), colour=(200, 120, 40)):
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", size, colour).save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def make_author(db):
+    from blog.models import AuthorProfile
+
+    def make(username=None, display_name=None, **extra):
+        username = username or f"author{next(_counter)}"
+        user = get_user_model().objects.create_user(username=username, password="x", **extra)
+        AuthorProfile.objects.create(user=user, display_name=display_name or username.title(), bio="Writes.")
+        return user
+
+    return make
+
+
+@pytest.fixture
+def make_photo(db):
+    from blog.models import Photo
+
+    def make(alt_text="A red door", size=(64, 48), renditions=True):
+        """A photo; with `renditions`, its S3 event delivered (as on commit) so they exist."""
+        from blog.renditions import deliver_upload_locally
+
+        photo = Photo(alt_text=alt_text, caption="Caption")
+        photo.image.save("photo.jpg", ContentFile(jpeg_bytes(size), name="photo.jpg"), save=False)
+        photo.save()
+        if renditions:
+            deliver_upload_locally(photo)
+        return photo
+
+    return make
+
+
+@pytest.fixture
+def make_post(db, make_author):
+    from blog.models import Post, Tag
+
+    def make(state="published", title=None, author=None, tags=(), cover=None, body="Hello *world*.", **extra):
+        n = next(_counter)
+        publish_at = {
+            "published": timezone.now() - timedelta(hours=n),
+            "scheduled": timezone.now() + timedelta(days=1),
+            "draft": None,
+        }[state]
+        post = Post.objects.create(
+            title=title or f"Post number {n}",
+            slug=extra.pop("slug", None) or f"post-{n}",
+            summary=extra.pop("summary", f"Summary {n}"),
+            body=body,
+            author=author or make_author(),
+            cover=cover,
+            publish_at=extra.pop("publish_at", publish_at),
+            **extra,
+        )
+        for name in tags:
+            tag, _ = Tag.objects.get_or_create(name=name, slug=name.lower())
+            post.tags.add(tag)
+        return post
+
+    return make
+
+
+@pytest.fixture
+def editor(db):
+    from blog.services import ensure_editors_group
+
+    user = get_user_model().objects.create_user(
+        username="ed", password="correct horse battery", is_staff=True
+    )
+    user.groups.add(ensure_editors_group())
+    return user
+
+
+@pytest.fixture
+def editor_client(client, editor):
+    client.force_login(editor)
+    return client
