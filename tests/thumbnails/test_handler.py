@@ -1,0 +1,233 @@
+"""The S3 handler driven with real event JSON against moto's S3."""
+
+import copy
+import io
+import json
+import urllib.parse
+from pathlib import Path
+
+import boto3
+import pytest
+from PIL import Image
+
+from dispatch.router import route
+from tests.aws import mocked_aws
+from thumbnails.handler import TransientFailure, handle_s3_event
+
+CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "events"
+EVENTS = Path(__file__).resolve().parents[1] / "events"
+BUCKET = "media"
+
+
+def jpeg(size=(1400, 900), colour=(30, 90, 160)):
+    buffer = io.BytesIO()
+    Image.new("RGB", size, colour).save(buffer, "JPEG", quality=90)
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def s3(monkeypatch):
+    with mocked_aws(monkeypatch):
+        client = boto3.client("s3", region_name="eu-west-1")
+        client.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+        yield client
+
+
+def keys(s3, prefix=""):
+    return sorted(o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET, Prefix=prefix).get("Contents", []))
+
+
+def corpus(name):
+    path = CORPUS / name
+    if not path.exists():
+        pytest.skip(f"reference corpus not found at {path} (../shared/corpus is not beside the repo)")
+    return json.loads(path.read_text())
+
+
+def retarget(event, key):
+    """The same AWS event, pointing at our bucket and an upload key, encoded as S3 does."""
+    event = copy.deepcopy(event)
+    for record in event["Records"]:
+        record["s3"]["bucket"]["name"] = BUCKET
+        record["s3"]["object"]["key"] = urllib.parse.quote_plus(key, safe="/")
+    return event
+
+
+@pytest.mark.parametrize(
+    "name", ["aws-sam-cli/S3Put.json", "aws-docs/s3-put-doc-example.json", "powertools/s3Event.json",
+             "powertools/s3EventDecodedKey.json", "aws-sam-cli/S3Delete.json", "powertools/s3EventDeleteObject.json"],
+)  # fmt: skip
+def test_reference_events_outside_the_upload_prefix_do_nothing(s3, name):
+    """AWS's own sample events name keys outside `uploads/` (or deletions): nothing is read or
+    written, nothing fails."""
+    outcome = route(corpus(name))
+    assert outcome["done"] == [] and outcome["transient"] == []
+    assert len(outcome["skipped"]) == len(corpus(name)["Records"])
+    assert keys(s3) == []
+
+
+def test_s3_test_event_is_ignored(s3):
+    """The `s3:TestEvent` S3 sends when a notification is configured is acknowledged."""
+    assert route(corpus("aws-docs/s3-test-event.json")) == {"ignored": "s3:TestEvent"}
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["aws-sam-cli/S3Put.json", "aws-docs/s3-put-doc-example.json", "powertools/s3EventDecodedKey.json"],
+)
+def test_reference_put_under_upload_prefix_makes_renditions(s3, name):
+    """AWS's put event shapes, pointed at an upload, give every rendition with the right
+    Content-Type and a year-long immutable Cache-Control, plus a manifest."""
+    s3.put_object(Bucket=BUCKET, Key="uploads/2026/11/Happy Face.jpg", Body=jpeg())
+    outcome = route(retarget(corpus(name), "uploads/2026/11/Happy Face.jpg"))
+
+    assert [r["key"] for r in outcome["done"]] == ["uploads/2026/11/Happy Face.jpg"]
+    made = keys(s3, "renditions/")
+    assert made == sorted(
+        [f"renditions/2026/11/Happy Face/{w}.{ext}" for w in (320, 640, 960, 1280) for ext in ("jpg", "webp")]
+        + ["renditions/2026/11/Happy Face/manifest.json"]
+    )
+    webp = s3.head_object(Bucket=BUCKET, Key="renditions/2026/11/Happy Face/640.webp")
+    assert webp["ContentType"] == "image/webp"
+    assert webp["CacheControl"] == "public, max-age=31536000, immutable"
+    assert (
+        s3.head_object(Bucket=BUCKET, Key="renditions/2026/11/Happy Face/640.jpg")["ContentType"]
+        == "image/jpeg"
+    )
+    manifest = json.loads(
+        s3.get_object(Bucket=BUCKET, Key="renditions/2026/11/Happy Face/manifest.json")["Body"].read()
+    )
+    assert manifest["status"] == "done"
+    assert {(r["width"], r["format"]) for r in manifest["renditions"]} == {
+        (w, f) for w in (320, 640, 960, 1280) for f in ("jpeg", "webp")
+    }
+
+
+def test_odd_keys_are_decoded(s3):
+    """Spaces (sent as `+`), a literal `+`, unicode and an upper-case extension all decode to
+    the real object key."""
+    event = json.loads((EVENTS / "s3-put-odd-keys.json").read_text())
+    expected = ["uploads/2026/11/harbour at dawn.jpg", "uploads/2026/11/one+one=two.jpg",
+                "uploads/2026/11/café crème ☕.jpg", "uploads/2026/11/IMG_0001.JPG"]  # fmt: skip
+    for key in expected:
+        s3.put_object(Bucket=BUCKET, Key=key, Body=jpeg((500, 400)))
+    outcome = handle_s3_event(event)
+    assert [r["key"] for r in outcome["done"]] == expected
+    for folder in ("harbour at dawn", "one+one=two", "café crème ☕", "IMG_0001"):
+        assert f"renditions/2026/11/{folder}/320.webp" in keys(s3)
+
+
+def test_duplicate_event_writes_the_same_renditions(s3):
+    """The same event twice leaves byte-identical renditions and nothing extra."""
+    s3.put_object(Bucket=BUCKET, Key="uploads/a.jpg", Body=jpeg())
+    event = retarget(corpus("aws-sam-cli/S3Put.json"), "uploads/a.jpg")
+    handle_s3_event(event)
+    first = {k: s3.get_object(Bucket=BUCKET, Key=k)["Body"].read() for k in keys(s3, "renditions/")}
+    handle_s3_event(event)
+    second = {k: s3.get_object(Bucket=BUCKET, Key=k)["Body"].read() for k in keys(s3, "renditions/")}
+    assert first == second
+
+
+def test_out_of_order_events_leave_the_latest_upload(s3):
+    """Two uploads to one key, their events delivered newest first: the renditions are the
+    newest upload's, and a narrower re-upload leaves no stale wide rendition."""
+    s3.put_object(Bucket=BUCKET, Key="uploads/b.jpg", Body=jpeg((2000, 1000)))
+    older_event = retarget(corpus("aws-sam-cli/S3Put.json"), "uploads/b.jpg")
+    s3.put_object(Bucket=BUCKET, Key="uploads/b.jpg", Body=jpeg((700, 500)))
+    newer_event = retarget(corpus("aws-sam-cli/S3Put.json"), "uploads/b.jpg")
+    handle_s3_event(newer_event)
+    handle_s3_event(older_event)
+    assert keys(s3, "renditions/b/") == [
+        "renditions/b/320.jpg", "renditions/b/320.webp", "renditions/b/640.jpg", "renditions/b/640.webp",
+        "renditions/b/manifest.json",
+    ]  # fmt: skip
+
+
+def test_a_rendition_key_never_triggers_work(s3):
+    """An event for one of our own renditions is skipped: the function cannot loop."""
+    outcome = handle_s3_event(json.loads((EVENTS / "s3-put-rendition-key.json").read_text()))
+    assert outcome["done"] == [] and len(outcome["skipped"]) == 1
+    assert keys(s3) == []
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [(b"", "empty"), (b"<svg onload=alert(1)></svg>", "not_an_image"), (jpeg()[:2000], "truncated")],
+)
+def test_bad_upload_is_rejected_for_good(s3, body, reason):
+    """A zero-byte, non-image or truncated upload is recorded as rejected with its reason,
+    leaves no rendition (not even an old one), and is not retried (no exception)."""
+    s3.put_object(Bucket=BUCKET, Key="uploads/c.jpg", Body=jpeg())
+    event = retarget(corpus("aws-sam-cli/S3Put.json"), "uploads/c.jpg")
+    handle_s3_event(event)
+    s3.put_object(Bucket=BUCKET, Key="uploads/c.jpg", Body=body)
+    outcome = handle_s3_event(event)
+    assert outcome["rejected"][0]["reason"] == reason
+    assert keys(s3, "renditions/") == ["renditions/c/manifest.json"]
+    manifest = json.loads(s3.get_object(Bucket=BUCKET, Key="renditions/c/manifest.json")["Body"].read())
+    assert manifest["status"] == "rejected" and manifest["reason"] == reason
+
+
+def test_transient_failure_retries_only_after_the_others_are_done(s3, monkeypatch):
+    """S3 failing for one record does not stop the next; the invocation then raises so
+    Lambda retries, and the retry (now working) finishes the job."""
+    from botocore.exceptions import EndpointConnectionError
+
+    from thumbnails import objects
+
+    s3.put_object(Bucket=BUCKET, Key="uploads/d1.jpg", Body=jpeg())
+    s3.put_object(Bucket=BUCKET, Key="uploads/d2.jpg", Body=jpeg())
+    event = retarget(corpus("aws-sam-cli/S3Put.json"), "uploads/d1.jpg")
+    event["Records"].append(retarget(corpus("aws-sam-cli/S3Put.json"), "uploads/d2.jpg")["Records"][0])
+
+    real_read = objects.S3Objects.read
+
+    def flaky_read(self, key):
+        if key == "uploads/d1.jpg":
+            raise EndpointConnectionError(endpoint_url="https://s3.eu-west-1.amazonaws.com")
+        return real_read(self, key)
+
+    monkeypatch.setattr(objects.S3Objects, "read", flaky_read)
+    with pytest.raises(TransientFailure, match=r"d1\.jpg"):
+        handle_s3_event(event)
+    assert "renditions/d2/640.webp" in keys(s3)
+    assert keys(s3, "renditions/d1/") == []
+
+    monkeypatch.setattr(objects.S3Objects, "read", real_read)
+    outcome = handle_s3_event(event)
+    assert len(outcome["done"]) == 2
+
+
+def test_object_deleted_before_the_event_runs(s3):
+    """An upload deleted before its event arrives is skipped, not retried forever."""
+    outcome = handle_s3_event(retarget(corpus("aws-sam-cli/S3Put.json"), "uploads/gone.jpg"))
+    assert outcome["skipped"][0]["why"] == "object no longer exists"
+
+
+def test_malformed_record_does_not_block_the_others(s3):
+    """A record missing its `s3` part is dropped with a log; the next record is handled."""
+    s3.put_object(Bucket=BUCKET, Key="uploads/e.jpg", Body=jpeg())
+    event = retarget(corpus("aws-sam-cli/S3Put.json"), "uploads/e.jpg")
+    event["Records"].insert(0, {"eventSource": "aws:s3", "eventName": "ObjectCreated:Put"})
+    outcome = handle_s3_event(event)
+    assert len(outcome["done"]) == 1 and len(outcome["skipped"]) == 1
+
+
+def test_local_folder_mode_writes_the_same_renditions(tmp_path, monkeypatch):
+    """On the embedded defaults the same handler, given the app's own event for the local
+    bucket, writes renditions into the media folder."""
+    from dispatch.local import s3_object_created_event
+    from thumbnails.objects import LOCAL_BUCKET
+
+    monkeypatch.setenv("LOCAL_MEDIA_ROOT", str(tmp_path))
+    source = tmp_path / "uploads" / "2026" / "11" / "my photo.jpg"
+    source.parent.mkdir(parents=True)
+    source.write_bytes(jpeg((800, 600)))
+    outcome = route(
+        s3_object_created_event(LOCAL_BUCKET, "uploads/2026/11/my photo.jpg", source.stat().st_size)
+    )
+    assert len(outcome["done"]) == 1
+    assert (tmp_path / "renditions/2026/11/my photo/640.webp").is_file()
+    assert (
+        json.loads((tmp_path / "renditions/2026/11/my photo/manifest.json").read_text())["status"] == "done"
+    )

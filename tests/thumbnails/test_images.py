@@ -1,0 +1,503 @@
+"""The pure image core: bytes in, renditions out. Images are made in memory with Pillow."""
+
+import io
+import random
+import struct
+import subprocess
+import sys
+import time
+import zlib
+from pathlib import Path
+
+import pytest
+from PIL import Image, ImageChops, ImageCms, ImageFile, ImageStat, PngImagePlugin, features
+
+from thumbnails.images import ImageRejected, Rendition, load_upright, render_renditions
+
+REPO = Path(__file__).resolve().parents[2]
+ORIENTATION = REPO.parent / "shared" / "corpus" / "images" / "exif-orientation"
+
+
+def encode(img: Image.Image, fmt: str, **options) -> bytes:
+    buffer = io.BytesIO()
+    img.save(buffer, fmt, **options)
+    return buffer.getvalue()
+
+
+def decoded(rendition: Rendition) -> Image.Image:
+    img = Image.open(io.BytesIO(rendition.data))
+    img.load()
+    return img
+
+
+def mean_difference(a: Image.Image, b: Image.Image) -> float:
+    """Mean absolute difference per channel, 0-255."""
+    assert a.size == b.size
+    return sum(ImageStat.Stat(ImageChops.difference(a.convert("RGB"), b.convert("RGB"))).mean) / 3
+
+
+def mean_colour(img: Image.Image) -> tuple[float, ...]:
+    return tuple(ImageStat.Stat(img).mean)
+
+
+def close_to(actual, expected, tolerance=6.0) -> bool:
+    return all(abs(a - e) <= tolerance for a, e in zip(actual, expected, strict=True))
+
+
+def photo(size=(1000, 750)) -> Image.Image:
+    """Grey texture without symmetry, so that a wrong turn or a mirror image shows."""
+    img = Image.radial_gradient("L").resize(size).convert("RGB")
+    noise = Image.effect_noise(size, 40).convert("RGB")
+    return Image.blend(img, noise, 0.3)
+
+
+# --- widths and formats ---------------------------------------------------------------
+
+
+def test_every_width_up_to_the_source_in_jpeg_and_webp():
+    """A 1000 px wide photo gives 320, 640 and 960 px renditions, each in JPEG then WebP."""
+    renditions = render_renditions(encode(photo((1000, 750)), "JPEG"))
+    assert [(r.width, r.height, r.format) for r in renditions] == [
+        (320, 240, "jpeg"),
+        (320, 240, "webp"),
+        (640, 480, "jpeg"),
+        (640, 480, "webp"),
+        (960, 720, "jpeg"),
+        (960, 720, "webp"),
+    ]
+    for r in renditions:
+        img = decoded(r)
+        assert img.size == (r.width, r.height)
+        assert img.format == {"jpeg": "JPEG", "webp": "WEBP"}[r.format]
+        assert r.content_type == f"image/{r.format}"
+
+
+def test_no_rendition_is_wider_than_the_source():
+    """Widths are never upscaled: a 1300 px source stops at 1280."""
+    renditions = render_renditions(encode(photo((1300, 400)), "PNG"))
+    assert sorted({r.width for r in renditions}) == [320, 640, 960, 1280]
+
+
+def test_a_tiny_image_gets_one_rendition_at_its_own_width():
+    """A 100x80 image is narrower than every width: one rendition per format, 100x80."""
+    renditions = render_renditions(encode(photo((100, 80)), "PNG"))
+    assert [(r.width, r.height, r.format) for r in renditions] == [(100, 80, "jpeg"), (100, 80, "webp")]
+
+
+@pytest.mark.parametrize(
+    ("size", "expected"), [((5000, 3), (1920, 1)), ((3, 2000), (3, 2000)), ((1, 1), (1, 1))]
+)
+def test_extreme_proportions_still_work(size, expected):
+    """A sliver of a panorama or a one-pixel image gives renditions at least one pixel high."""
+    renditions = render_renditions(encode(photo(size), "PNG"))
+    assert (renditions[-1].width, renditions[-1].height) == expected
+    assert all(decoded(r).size == (r.width, r.height) for r in renditions)
+
+
+def test_avif_is_available_on_request():
+    """AVIF is off by default (too slow) but can be asked for."""
+    if not features.check("avif"):
+        pytest.skip("this Pillow has no AVIF support")
+    renditions = render_renditions(encode(photo((400, 300)), "JPEG"), formats=("avif",))
+    assert [(r.width, r.format, r.content_type) for r in renditions] == [(320, "avif", "image/avif")]
+    assert decoded(renditions[0]).size == (320, 240)
+
+
+@pytest.mark.parametrize("formats", [(), ("png",), ("jpeg", "jpeg"), ("JPEG",)])
+def test_unknown_formats_are_a_programming_error(formats):
+    """Bad `formats` raise ValueError before any work, not ImageRejected."""
+    with pytest.raises(ValueError):
+        render_renditions(encode(photo((100, 80)), "PNG"), formats=formats)
+
+
+def test_the_same_input_gives_the_same_bytes():
+    """Output is deterministic (no timestamps, fixed encoder settings, fixed order across threads)."""
+    rgba = photo((1000, 700)).convert("RGBA")
+    rgba.putalpha(Image.linear_gradient("L").resize(rgba.size))
+    for data in (encode(photo((1000, 700)), "JPEG"), encode(rgba, "PNG")):
+        first, second = render_renditions(data), render_renditions(data)
+        assert [(r.width, r.format, r.data) for r in first] == [(r.width, r.format, r.data) for r in second]
+
+
+# --- orientation ----------------------------------------------------------------------
+
+
+def orientation_photo(name: str) -> bytes:
+    path = ORIENTATION / name
+    if not path.is_file():
+        pytest.skip(
+            f"reference corpus not found at {ORIENTATION} (expected ../shared/corpus next to the repository)"
+        )
+    return path.read_bytes()
+
+
+@pytest.mark.parametrize("kind", ["Landscape", "Portrait"])
+@pytest.mark.parametrize("orientation", range(9))
+def test_every_exif_orientation_comes_out_upright(kind, orientation):
+    """Each `<kind>_N.jpg` (EXIF orientation N) looks like `<kind>_1.jpg` (already upright)."""
+    upright = decoded(
+        render_renditions(orientation_photo(f"{kind}_1.jpg"), widths=(320,), formats=("jpeg",))[0]
+    )
+    rendition = render_renditions(
+        orientation_photo(f"{kind}_{orientation}.jpg"), widths=(320,), formats=("jpeg",)
+    )[0]
+    img = decoded(rendition)
+    assert img.size == upright.size == ((320, 213) if kind == "Landscape" else (320, 480))
+    assert mean_difference(img, upright) < 4
+    # The threshold can tell a mirror image from the real thing.
+    assert mean_difference(img.transpose(Image.Transpose.FLIP_LEFT_RIGHT), upright) > 12
+    assert "exif" not in img.info
+
+
+def test_orientation_applies_to_a_png_too():
+    """A PNG's eXIf orientation is honoured: a 200x100 image tagged 6 comes out 100x200."""
+    img = photo((200, 100))
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    renditions = render_renditions(encode(img, "PNG", exif=exif), formats=("webp",))
+    out = decoded(renditions[0])
+    assert out.size == (100, 200)
+    assert mean_difference(out, img.transpose(Image.Transpose.ROTATE_270)) < 4
+
+
+# --- metadata -------------------------------------------------------------------------
+
+
+def with_everything(img: Image.Image) -> Image.Exif:
+    exif = img.getexif()
+    exif[0x010F] = "PhoneMaker"  # Make
+    exif[0x0132] = "2026:11:05 10:00:00"  # DateTime
+    gps = exif.get_ifd(0x8825)
+    gps.update({1: "N", 2: (51.0, 30.0, 12.0), 3: "W", 4: (0.0, 7.0, 39.0)})
+    return exif
+
+
+XMP = b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF><rdf:Description photoshop:City="Home"/></rdf:RDF></x:xmpmeta>'
+
+
+def webp_chunks(data: bytes) -> set[str]:
+    """The chunk types in a WebP (RIFF) file."""
+    assert data[:4] == b"RIFF" and data[8:12] == b"WEBP"
+    chunks, offset = set(), 12
+    while offset + 8 <= len(data):
+        size = struct.unpack("<I", data[offset + 4 : offset + 8])[0]
+        chunks.add(data[offset : offset + 4].decode("ascii"))
+        offset += 8 + size + (size & 1)
+    return chunks
+
+
+@pytest.mark.parametrize("source_format", ["JPEG", "PNG", "WEBP"])
+def test_all_metadata_is_stripped(source_format):
+    """No EXIF (GPS above all), XMP, comment or ICC profile survives in any rendition."""
+    img = photo((700, 500))
+    options = {"exif": with_everything(img), "xmp": XMP}
+    if source_format == "JPEG":
+        options["comment"] = b"shot at home"
+    if source_format == "PNG":
+        options["pnginfo"] = PngImagePlugin.PngInfo()
+        options["pnginfo"].add_text("Comment", "shot at home")
+    data = encode(img, source_format, **options)
+    source = Image.open(io.BytesIO(data))
+    assert source.getexif().get_ifd(0x8825), "the test image must carry GPS data"
+
+    for r in render_renditions(data):
+        out = decoded(r)
+        assert not out.getexif()
+        assert not {"exif", "xmp", "comment", "icc_profile", "XML:com.adobe.xmp"} & set(out.info)
+        for marker in (b"Exif\x00\x00", b"PhoneMaker", b"adobe:ns:meta", b"shot at home", b"ICC_PROFILE"):
+            assert marker not in r.data
+        if r.format == "webp":
+            assert webp_chunks(r.data) <= {"VP8 ", "VP8X", "VP8L", "ALPH"}
+
+
+# --- colour ---------------------------------------------------------------------------
+
+
+def test_cmyk_jpeg_keeps_its_colours():
+    """A CMYK JPEG (Adobe's inverted convention, as Photoshop writes it) comes out in its colours,
+    not as a negative."""
+    data = encode(Image.new("RGB", (400, 300), (200, 40, 30)).convert("CMYK"), "JPEG", quality=95)
+    assert Image.open(io.BytesIO(data)).mode == "CMYK"
+    assert b"Adobe" in data
+    for r in render_renditions(data):
+        out = decoded(r)
+        assert out.mode == "RGB"
+        assert close_to(mean_colour(out), (200, 40, 30), tolerance=8), (r.format, mean_colour(out))
+
+
+def swapped_primaries_profile() -> bytes:
+    """An ICC v2 RGB matrix profile whose first channel is sRGB's *green* and second its *red*.
+
+    A pixel stored as (255, 0, 0) under it means pure green: converting to sRGB must swap them.
+    """
+    srgb = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).profile
+
+    def s15(value: float) -> bytes:
+        return struct.pack(">i", round(value * 65536))
+
+    def xyz(values) -> bytes:
+        return b"XYZ \0\0\0\0" + b"".join(s15(v) for v in values)
+
+    gamma = b"curv\0\0\0\0" + struct.pack(">IH", 1, round(2.2 * 256)) + b"\0\0"
+    tags = [
+        (b"wtpt", xyz(srgb.media_white_point[0])),
+        (b"rXYZ", xyz(srgb.green_colorant[0])),
+        (b"gXYZ", xyz(srgb.red_colorant[0])),
+        (b"bXYZ", xyz(srgb.blue_colorant[0])),
+        (b"rTRC", gamma),
+        (b"gTRC", gamma),
+        (b"bTRC", gamma),
+    ]
+    offset = 128 + 4 + 12 * len(tags)
+    table, body = b"", b""
+    for signature, data in tags:
+        table += signature + struct.pack(">II", offset + len(body), len(data))
+        body += data
+    size = offset + len(body)
+    header = (
+        struct.pack(">I", size)
+        + b"\0\0\0\0"
+        + bytes([2, 0x10, 0, 0])
+        + b"mntrRGB XYZ "
+        + b"\0" * 12
+        + b"acsp"
+        + b"\0" * 24
+        + b"\0\0\0\0"
+        + s15(0.9642)
+        + s15(1.0)
+        + s15(0.8249)
+        + b"\0" * 48
+    )
+    assert len(header) == 128
+    return header + struct.pack(">I", len(tags)) + table + body
+
+
+@pytest.mark.parametrize("source_format", ["JPEG", "PNG", "WEBP"])
+def test_an_embedded_icc_profile_is_converted_to_srgb_and_not_kept(source_format):
+    """Pixels are converted through the embedded profile; the output is untagged sRGB."""
+    img = Image.new("RGB", (400, 300), (255, 0, 0))
+    img.paste((0, 255, 0), (200, 0, 400, 300))
+    data = encode(img, source_format, icc_profile=swapped_primaries_profile(), quality=95)
+    for r in render_renditions(data):
+        out = decoded(r)
+        assert "icc_profile" not in out.info
+        left = out.crop((0, 0, out.width // 2 - 8, out.height))
+        right = out.crop((out.width // 2 + 8, 0, out.width, out.height))
+        assert close_to(mean_colour(left), (0, 255, 0), tolerance=10), (r.format, mean_colour(left))
+        assert close_to(mean_colour(right), (255, 0, 0), tolerance=10), (r.format, mean_colour(right))
+
+
+def test_an_srgb_profile_leaves_colours_alone():
+    """An image already tagged sRGB comes out with the same colours (to within rounding)."""
+    srgb = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    data = encode(Image.new("RGB", (400, 300), (90, 140, 200)), "PNG", icc_profile=srgb)
+    out = decoded(render_renditions(data, formats=("webp",))[0])
+    assert close_to(mean_colour(out), (90, 140, 200), tolerance=3)
+
+
+def test_a_broken_profile_is_ignored():
+    """A profile lcms cannot read does not lose the photo: it is treated as untagged sRGB."""
+    data = encode(
+        Image.new("RGB", (400, 300), (90, 140, 200)), "JPEG", icc_profile=b"not a profile" * 20, quality=95
+    )
+    out = decoded(render_renditions(data, formats=("jpeg",))[0])
+    assert close_to(mean_colour(out), (90, 140, 200), tolerance=4)
+
+
+def half_transparent(mode: str) -> bytes:
+    """Left half fully transparent, right half opaque blue, as a PNG in `mode`."""
+    if mode == "P":  # a palette whose entry 0 is transparent (a tRNS chunk)
+        img = Image.new("P", (400, 300), 0)
+        img.putpalette([0, 0, 0, 20, 40, 220])
+        img.paste(1, (200, 0, 400, 300))
+        return encode(img, "PNG", transparency=0)
+    img = Image.new("RGBA", (400, 300), (0, 0, 0, 0))
+    img.paste((20, 40, 220, 255), (200, 0, 400, 300))
+    return encode(img.convert(mode), "PNG")
+
+
+@pytest.mark.parametrize("mode", ["RGBA", "P", "LA"])
+def test_transparency_is_kept_in_webp_and_white_in_jpeg(mode):
+    """Transparent pixels stay transparent in WebP and become white (not black) in JPEG."""
+    renditions = render_renditions(half_transparent(mode))
+    assert Image.open(io.BytesIO(half_transparent(mode))).mode == mode
+    for r in renditions:
+        out = decoded(r)
+        left = out.crop((0, 0, out.width // 2 - 8, out.height))
+        right = out.crop((out.width // 2 + 8, 0, out.width, out.height))
+        if r.format == "webp":
+            assert out.mode == "RGBA"
+            assert left.getchannel("A").getextrema() == (0, 0)
+            assert right.getchannel("A").getextrema() == (255, 255)
+        else:
+            assert out.mode == "RGB"
+            assert close_to(mean_colour(left), (255, 255, 255), tolerance=2)
+        blue = (20, 40, 220) if mode != "LA" else (55, 55, 55)  # LA is grey: the luma of that blue
+        assert close_to(mean_colour(right.convert("RGB")), blue, tolerance=6), (r.format, mean_colour(right))
+
+
+def test_an_opaque_alpha_channel_is_dropped():
+    """An RGBA image with nothing transparent gives a WebP without alpha (smaller)."""
+    out = decoded(render_renditions(encode(photo((400, 300)).convert("RGBA"), "PNG"), formats=("webp",))[0])
+    assert out.mode == "RGB"
+
+
+def test_a_palette_image_is_resized_smoothly():
+    """A palette PNG is converted before resizing (Pillow would resize it nearest-neighbour)."""
+    img = photo((800, 600)).convert("P", palette=Image.Palette.ADAPTIVE)
+    out = decoded(render_renditions(encode(img, "PNG"), widths=(320,), formats=("webp",))[0])
+    reference = img.convert("RGB").resize((320, 240), Image.Resampling.LANCZOS)
+    assert mean_difference(out, reference) < 4
+
+
+@pytest.mark.parametrize(
+    ("mode", "fmt"), [("I;16", "PNG"), ("I;16", "TIFF"), ("I;16B", "TIFF"), ("I", "TIFF")]
+)
+def test_16_bit_grey_is_scaled_not_clipped(mode, fmt):
+    """16-bit grey at half scale (32896 = 128 x 257) comes out mid grey, not white."""
+    data = encode(Image.new(mode, (400, 300), 128 * 257), fmt)
+    assert Image.open(io.BytesIO(data)).mode.startswith("I")
+    for r in render_renditions(data):
+        assert close_to(mean_colour(decoded(r).convert("RGB")), (128, 128, 128), tolerance=3)
+
+
+@pytest.mark.parametrize(
+    ("lab", "rgb"), [((128, 128, 128), (119, 119, 119)), ((136, 208, 195), (250, 3, 11))]
+)
+def test_lab_tiff_is_converted_to_srgb(lab, rgb):
+    """A CIELAB TIFF is converted colorimetrically: L*50 grey is sRGB 119, not a colour cast.
+
+    (Pillow keeps a* and b* offset by 128: (128, 128, 128) is L*50 a*0 b*0.)
+    """
+    data = encode(Image.new("LAB", (400, 300), lab), "TIFF")
+    for r in render_renditions(data):
+        assert close_to(mean_colour(decoded(r)), rgb, tolerance=4), (r.format, mean_colour(decoded(r)))
+
+
+def test_one_bit_and_grey_images_come_out_rgb():
+    """1-bit and 8-bit grey sources give ordinary RGB renditions."""
+    for img in (Image.new("1", (400, 300), 1), Image.new("L", (400, 300), 77)):
+        for r in render_renditions(encode(img, "PNG")):
+            out = decoded(r)
+            assert out.mode == "RGB"
+            assert close_to(mean_colour(out), (255,) * 3 if img.mode == "1" else (77,) * 3, tolerance=3)
+
+
+def test_only_the_first_frame_of_an_animation_is_used():
+    """An animated GIF (red, then blue) gives still renditions of its first, red frame."""
+    frames = [Image.new("RGB", (400, 300), colour) for colour in ("red", "blue", "green")]
+    data = encode(frames[0], "GIF", save_all=True, append_images=frames[1:], duration=100, loop=0)
+    assert Image.open(io.BytesIO(data)).n_frames == 3
+    for r in render_renditions(data):
+        out = decoded(r)
+        assert getattr(out, "n_frames", 1) == 1
+        assert close_to(mean_colour(out.convert("RGB")), (255, 0, 0), tolerance=4)
+
+
+def test_load_upright_is_the_pixels_before_encoding():
+    """load_upright gives the largest rendition's pixels: upright, RGB, no metadata."""
+    img = load_upright(encode(photo((1000, 750)), "JPEG", exif=with_everything(photo((10, 10)))), 640)
+    assert (img.size, img.mode, img.info) == ((640, 480), "RGB", {})
+
+
+# --- bad input ------------------------------------------------------------------------
+
+
+def png_bomb(width: int, height: int) -> bytes:
+    """A valid 1-bit PNG of zeros: a few KB that would decode to `width` x `height` bytes."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    compressor = zlib.compressobj(9)
+    rows = (b"\0" * ((width + 7) // 8 + 1)) * 1000
+    idat = b"".join(compressor.compress(rows) for _ in range(height // 1000)) + compressor.flush()
+    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+
+
+def jpeg_bytes() -> bytes:
+    return encode(photo((800, 600)), "JPEG")
+
+
+BAD_INPUTS = {
+    "empty": (b"", "empty"),
+    "random bytes": (random.Random(42).randbytes(20_000), "not_an_image"),
+    "svg named .jpg": (
+        b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" width="4000" height="3000">'
+        b'<rect width="100%" height="100%" fill="red"/></svg>',
+        "not_an_image",
+    ),
+    "html": (b"<!DOCTYPE html><html><body><img src=x onerror=alert(1)></body></html>", "not_an_image"),
+    "text": ("Grüße, ceci n'est pas une image".encode(), "not_an_image"),
+    "bmp": (encode(Image.new("RGB", (64, 48)), "BMP"), "unsupported_format"),
+    "truncated jpeg": (jpeg_bytes()[: len(jpeg_bytes()) // 2], "truncated"),
+    "jpeg header only": (jpeg_bytes()[:400], "truncated"),
+    "truncated png": (encode(photo((800, 600)), "PNG")[:5000], "truncated"),
+}
+
+
+@pytest.mark.parametrize("name", BAD_INPUTS)
+def test_bad_input_is_rejected_with_a_reason(name):
+    """Each kind of bad file raises ImageRejected with its own reason and a readable message."""
+    data, reason = BAD_INPUTS[name]
+    with pytest.raises(ImageRejected) as caught:
+        render_renditions(data)
+    assert caught.value.reason == reason
+    assert str(caught.value)
+
+
+def test_garbage_after_a_valid_header_is_corrupt():
+    """A PNG whose pixel data is garbage raises ImageRejected('corrupt'), not a zlib error."""
+    data = encode(photo((300, 200)), "PNG")
+    start = data.index(b"IDAT") + 4
+    broken = data[:start] + bytes(255 - b for b in data[start : start + 2000]) + data[start + 2000 :]
+    with pytest.raises(ImageRejected) as caught:
+        render_renditions(broken)
+    assert caught.value.reason == "corrupt"
+
+
+@pytest.fixture
+def decoding_forbidden(monkeypatch):
+    """Records any attempt to decode pixel data."""
+    calls = []
+    original = ImageFile.ImageFile.load
+
+    def load(self):
+        calls.append(self.size)
+        return original(self)
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", load)
+    return calls
+
+
+@pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarning")
+@pytest.mark.parametrize(
+    ("width", "height", "limit"),
+    [
+        (20_000, 20_000, {}),  # 400 MP: over Pillow's hard limit
+        (9_000, 9_000, {}),  # 81 MP: over our default of 80 MP
+        (10_000, 10_000, {"max_pixels": 200_000_000}),  # over Pillow's (warning) limit
+        (800, 600, {"max_pixels": 100_000}),  # a configured limit
+    ],
+)
+def test_too_many_pixels_is_refused_from_the_header_before_decoding(decoding_forbidden, width, height, limit):
+    """A small file claiming a huge size is rejected from its header, quickly, decoding nothing."""
+    data = png_bomb(width, height)
+    assert len(data) < 100_000
+    started = time.perf_counter()
+    with pytest.raises(ImageRejected) as caught:
+        render_renditions(data, **limit)
+    assert caught.value.reason == "too_many_pixels"
+    assert time.perf_counter() - started < 1
+    assert decoding_forbidden == []
+
+
+def test_image_core_imports_neither_django_nor_boto3():
+    """The thumbnail path does not pay for Django's start-up, nor need AWS."""
+    code = (
+        "import sys, thumbnails.images\n"
+        "loaded = [m for m in sys.modules if m.split('.')[0] in {'django', 'boto3', 'botocore', 'blog'}]\n"
+        "assert not loaded, loaded"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO)

@@ -1,0 +1,1 @@
+"""Photo renditions: a pure Pillow core (images, naming) and the S3-event glue around it."""

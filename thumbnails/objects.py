@@ -1,0 +1,120 @@
+"""Where the handler reads uploads and writes renditions: S3 in AWS, a folder on disk on the
+embedded defaults. One small interface, so the handler is the same in both modes. No Django."""
+
+import os
+from pathlib import Path
+
+# The bucket name the app's own local events carry (dispatch.local): its objects live under
+# LOCAL_MEDIA_ROOT, which the app sets to Django's MEDIA_ROOT before delivering.
+LOCAL_BUCKET = "local-media"
+# Larger uploads are refused before they are read: a Lambda holds the object in memory.
+MAX_SOURCE_BYTES = 80 * 2**20
+
+
+class ObjectMissing(Exception):
+    """The object is not there (deleted since the event was sent)."""
+
+
+class S3Objects:
+    def __init__(self, bucket):
+        self.bucket = bucket
+        self._client = None
+
+    @property
+    def client(self):
+        if self._client is None:
+            import boto3
+
+            self._client = boto3.client("s3")
+        return self._client
+
+    def read(self, key):
+        """(bytes, etag) of the object; ObjectMissing if it is gone."""
+        try:
+            response = self.client.get_object(Bucket=self.bucket, Key=key)
+        except self.client.exceptions.NoSuchKey as exc:
+            raise ObjectMissing(key) from exc
+        if response["ContentLength"] > MAX_SOURCE_BYTES:
+            response["Body"].close()
+            return None, response["ETag"]
+        return response["Body"].read(), response["ETag"]
+
+    def etag(self, key):
+        try:
+            return self.client.head_object(Bucket=self.bucket, Key=key)["ETag"]
+        except self.client.exceptions.ClientError as exc:
+            if exc.response["Error"]["Code"] in {"404", "NoSuchKey", "NotFound"}:
+                raise ObjectMissing(key) from exc
+            raise
+
+    def write(self, key, data, content_type, cache_control):
+        self.client.put_object(
+            Bucket=self.bucket, Key=key, Body=data, ContentType=content_type, CacheControl=cache_control
+        )
+
+    def list(self, prefix):
+        keys = []
+        for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix):
+            keys.extend(item["Key"] for item in page.get("Contents", ()))
+        return keys
+
+    def delete(self, keys):
+        for start in range(0, len(keys), 1000):
+            chunk = keys[start : start + 1000]
+            self.client.delete_objects(Bucket=self.bucket, Delete={"Objects": [{"Key": k} for k in chunk]})
+
+
+class LocalObjects:
+    """The same operations on a folder; keys are paths below it."""
+
+    def __init__(self, root):
+        self.root = Path(root)
+
+    def _path(self, key):
+        path = (self.root / key).resolve()
+        if not path.is_relative_to(self.root.resolve()):
+            raise ValueError(f"key escapes the media folder: {key!r}")
+        return path
+
+    def read(self, key):
+        etag = self.etag(key)
+        path = self._path(key)
+        if path.stat().st_size > MAX_SOURCE_BYTES:
+            return None, etag
+        return path.read_bytes(), etag
+
+    def etag(self, key):
+        path = self._path(key)
+        if not path.is_file():
+            raise ObjectMissing(key)
+        stat = path.stat()
+        return f'"{stat.st_size}-{stat.st_mtime_ns}"'
+
+    def write(self, key, data, content_type, cache_control):
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(path.name + ".part")
+        temporary.write_bytes(data)
+        temporary.replace(path)  # readers never see half a file
+
+    def list(self, prefix):
+        base = self._path(prefix)
+        folder = base if prefix.endswith("/") else base.parent
+        if not folder.is_dir():
+            return []
+        keys = (p.relative_to(self.root.resolve()).as_posix() for p in folder.rglob("*") if p.is_file())
+        return sorted(key for key in keys if key.startswith(prefix))
+
+    def delete(self, keys):
+        for key in keys:
+            self._path(key).unlink(missing_ok=True)
+
+
+def objects_for(bucket):
+    """The store for `bucket`, chosen when the event arrives (settings are read at call time)."""
+    if bucket == LOCAL_BUCKET:
+        root = os.environ.get("LOCAL_MEDIA_ROOT")
+        if not root:
+            raise RuntimeError(f"An event for {LOCAL_BUCKET!r} needs LOCAL_MEDIA_ROOT set")
+        return LocalObjects(root)
+    return S3Objects(bucket)
