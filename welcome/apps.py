@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class WelcomeConfig(AppConfig):
+    name = "welcome"
+    verbose_name = "Subscribers"

@@ -1,0 +1,116 @@
+"""The subscriber store on the embedded defaults: a SQLite file (it survives a restart) that
+behaves like the DynamoDB table, stream included.
+
+Each operation runs in its own `BEGIN IMMEDIATE` transaction, so the read-check-write of a
+conditional write is atomic across threads and processes, as DynamoDB's conditions are. When
+an entry is created, the store delivers the INSERT record a NEW_IMAGE stream would carry,
+through dispatch.local, to the same handler AWS would call. MODIFY and REMOVE records are
+not delivered: the handler acts on INSERTs only (and its own claim updates would otherwise
+come back to it as MODIFYs)."""
+
+import contextlib
+import json
+import logging
+import sqlite3
+from pathlib import Path
+
+from dispatch import local
+from welcome.store import SubscriberStore, current_region
+from welcome.subscriber import Subscriber
+
+logger = logging.getLogger(__name__)
+
+SCHEMA = "CREATE TABLE IF NOT EXISTS subscribers (email TEXT PRIMARY KEY, item TEXT NOT NULL)"
+
+
+def _matches(item, expect):
+    return item is not None and all(item.get(name) == value for name, value in expect.items())
+
+
+class LocalSubscriberStore(SubscriberStore):
+    def __init__(self, path, table_name="subscribers"):
+        self.path = Path(path)
+        self.table_name = table_name
+
+    @contextlib.contextmanager
+    def _transaction(self):
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        connection = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        try:
+            connection.execute(SCHEMA)
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                yield connection
+            except BaseException:
+                connection.execute("ROLLBACK")
+                raise
+            connection.execute("COMMIT")
+        finally:
+            connection.close()
+
+    @staticmethod
+    def _read(connection, email):
+        row = connection.execute("SELECT item FROM subscribers WHERE email = ?", (email,)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def get(self, email):
+        with self._transaction() as connection:
+            item = self._read(connection, email)
+        return Subscriber.from_item(item) if item else None
+
+    def all(self):
+        with self._transaction() as connection:
+            rows = connection.execute("SELECT item FROM subscribers").fetchall()
+        return [Subscriber.from_item(json.loads(row[0])) for row in rows]
+
+    def _put_new(self, subscriber):
+        item = subscriber.to_item()
+        with self._transaction() as connection:
+            if self._read(connection, subscriber.email) is not None:
+                return False
+            connection.execute(
+                "INSERT INTO subscribers (email, item) VALUES (?, ?)", (subscriber.email, json.dumps(item))
+            )
+        # After the commit, as the stream record follows the write in AWS.
+        self._emit_insert(item)
+        return True
+
+    def _delete_if(self, email, expect):
+        with self._transaction() as connection:
+            if not _matches(self._read(connection, email), expect):
+                return False
+            connection.execute("DELETE FROM subscribers WHERE email = ?", (email,))
+        return True
+
+    def _update_if(self, email, *, set_, remove, expect):
+        with self._transaction() as connection:
+            item = self._read(connection, email)
+            if not _matches(item, expect):
+                return None
+            item = {k: v for k, v in item.items() if k not in remove} | set_
+            connection.execute("UPDATE subscribers SET item = ? WHERE email = ?", (json.dumps(item), email))
+        return Subscriber.from_item(item)
+
+    def _emit_insert(self, item):
+        if not local.local_delivery_enabled():
+            return
+        from boto3.dynamodb.types import TypeSerializer
+
+        serialise = TypeSerializer().serialize
+        image = {k: serialise(v) for k, v in item.items()}
+        event = local.dynamodb_stream_event(
+            self.table_name,
+            "INSERT",
+            keys={"email": image["email"]},
+            new_image=image,
+            region=current_region(),
+        )
+        from django.conf import settings
+
+        from dispatch.journal import journal_path
+
+        result = local.deliver(event, journal=journal_path(settings.VAR_DIR))
+        if not isinstance(result, dict) or result.get("error") or result.get("batchItemFailures"):
+            # In AWS the stream would retry; here the reader can subscribe again once the
+            # entry expires, and the log says why it failed.
+            logger.warning("Local stream delivery did not succeed: %s", result)

@@ -1,0 +1,50 @@
+"""Signed tokens for the links in the welcome email.
+
+Each kind has its own salt, so a confirm token cannot be used to unsubscribe and the other way
+round. The confirm link expires (WELCOME_CONFIRM_DAYS, the same life as a pending entry); the
+unsubscribe link must keep working for as long as the reader keeps the email. Keys rotate with
+SECRET_KEY_FALLBACKS."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.core import signing
+
+CONFIRM_SALT = "welcome.confirm"
+UNSUBSCRIBE_SALT = "welcome.unsubscribe"
+
+
+class InvalidToken(Exception):
+    """The link was altered, truncated or signed with another key."""
+
+
+class ExpiredToken(InvalidToken):
+    """The link was genuine but is too old."""
+
+
+def confirm_token(email):
+    return signing.dumps(email, salt=CONFIRM_SALT)
+
+
+def unsubscribe_token(email):
+    return signing.dumps(email, salt=UNSUBSCRIBE_SALT)
+
+
+def read_confirm_token(token):
+    return _read(token, CONFIRM_SALT, max_age=timedelta(days=settings.WELCOME_CONFIRM_DAYS))
+
+
+def read_unsubscribe_token(token):
+    return _read(token, UNSUBSCRIBE_SALT, max_age=None)
+
+
+def _read(token, salt, max_age):
+    try:
+        email = signing.loads(token, salt=salt, max_age=max_age)
+    except signing.SignatureExpired:
+        raise ExpiredToken from None
+    except signing.BadSignature:
+        raise InvalidToken from None
+    if not isinstance(email, str) or "@" not in email:
+        raise InvalidToken
+    return email
