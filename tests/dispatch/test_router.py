@@ -1,0 +1,113 @@
+"""The one entry point: every event goes to the handler that owns it, and an event nobody
+owns is an error, never a silent success."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from dispatch.local import dynamodb_stream_event, s3_object_created_event
+from dispatch.router import NOT_OURS, UnknownEvent, event_sources, route
+
+CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "events"
+
+
+def corpus(name):
+    path = CORPUS / name
+    if not path.exists():
+        pytest.skip(f"reference corpus not found at {path} (../shared/corpus is not beside the repo)")
+    return json.loads(path.read_text())
+
+
+def shape(value):
+    """The structure of a JSON value: keys of objects, recursively, and element shapes."""
+    if isinstance(value, dict):
+        return {key: shape(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [shape(value[0])] if value else []
+    return type(value).__name__
+
+
+def keys_of(value, prefix=""):
+    if isinstance(value, dict):
+        found = set()
+        for key, item in value.items():
+            found |= {f"{prefix}{key}"} | keys_of(item, f"{prefix}{key}.")
+        return found
+    if isinstance(value, list) and value:
+        return keys_of(value[0], prefix)
+    return set()
+
+
+def test_local_s3_event_has_the_shape_aws_sends():
+    """The app's own S3 event has every field of AWS's put event, with the same types."""
+    reference = corpus("aws-sam-cli/S3Put.json")
+    local = s3_object_created_event("local-media", "uploads/a b.jpg", 10)
+    assert keys_of(reference) <= keys_of(local)
+    assert shape(local)["Records"][0]["s3"]["object"] == shape(reference)["Records"][0]["s3"]["object"]
+    assert local["Records"][0]["s3"]["object"]["key"] == "uploads/a+b.jpg"
+
+
+def test_local_stream_event_has_the_shape_aws_sends():
+    """The app's own DynamoDB stream record has every field of AWS's INSERT record."""
+    reference = corpus("powertools/dynamoStreamEvent.json")
+    insert = next(r for r in reference["Records"] if r["eventName"] == "INSERT")
+    local = dynamodb_stream_event(
+        "subscribers", "INSERT", {"email": {"S": "a@example.com"}}, {"email": {"S": "a@example.com"}}
+    )
+    # Item attributes differ by table; the envelope must not.
+    envelope = {k for k in keys_of(insert) if not k.startswith(("dynamodb.Keys.", "dynamodb.NewImage."))}
+    assert envelope <= keys_of(local["Records"][0])
+    assert local["Records"][0]["dynamodb"]["StreamViewType"] == "NEW_IMAGE"
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        {"Records": [{"eventSource": "aws:kinesis"}]},
+        {"Records": [{"EventSource": "aws:sqs"}]},
+        {"Records": [{"eventSource": "aws:s3"}, {"eventSource": "aws:dynamodb"}]},
+        {"Records": [{}]},
+        {"Records": "not a list"},
+        {"Records": [1, 2]},
+        ["not", "an", "object"],
+    ],
+)
+def test_unknown_records_raise(event):
+    """Records from a source nobody owns, mixed sources or a malformed list raise."""
+    with pytest.raises(UnknownEvent):
+        route(event)
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        {"httpMethod": "GET", "path": "/"},
+        {"detail-type": "Scheduled Event", "resources": ["arn:aws:events:eu-west-1:1:rule/blog-dev-x.y"]},
+        {"manage": "migrate"},
+        {"command": "blog.tasks.publish_due_posts"},
+    ],
+)
+def test_everything_else_goes_to_zappa(event):
+    """HTTP, schedules and commands are not ours: the entry point hands them to Zappa."""
+    assert route(event) is NOT_OURS
+
+
+def test_both_spellings_of_event_source_are_read():
+    """SNS spells it `EventSource`; S3 and DynamoDB `eventSource`."""
+    sns = corpus("aws-sam-cli/Sns.json")
+    assert event_sources(sns["Records"]) == {"aws:sns"}
+    assert event_sources(corpus("aws-sam-cli/S3Put.json")["Records"]) == {"aws:s3"}
+
+
+def test_entry_point_hands_http_to_zappas_handler(monkeypatch):
+    """The Lambda entry point calls Zappa's handler for an HTTP event, and ours for S3."""
+    import zappa.handler
+
+    from dispatch import entry
+
+    seen = []
+    monkeypatch.setattr(zappa.handler, "lambda_handler", lambda event, context: seen.append(event) or "zappa")
+    assert entry.handler({"httpMethod": "GET", "path": "/"}, None) == "zappa"
+    assert seen == [{"httpMethod": "GET", "path": "/"}]
+    assert entry.handler(corpus("aws-docs/s3-test-event.json"), None) == {"ignored": "s3:TestEvent"}
