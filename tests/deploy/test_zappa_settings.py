@@ -1,0 +1,58 @@
+"""zappa_settings.json: what ops deploy with `zappa update <stage>`."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+SETTINGS = json.loads((Path(__file__).resolve().parents[2] / "zappa_settings.json").read_text())
+
+
+def stage(name):
+    """A stage as Zappa sees it: `extends` merged in."""
+    config = dict(SETTINGS[name])
+    parent = config.pop("extends", None)
+    return {**stage(parent), **config} if parent else config
+
+
+@pytest.mark.parametrize("name", ["dev", "prod"])
+def test_stage_runs_our_entry_point_quietly(name):
+    """python3.12, our own entry point, Django settings, INFO logs and Zappa's debug off (so
+    whole events, with subscribers' addresses, are never logged)."""
+    config = stage(name)
+    assert config["runtime"] == "python3.12"
+    assert config["lambda_handler"] == "dispatch.entry.handler"
+    assert config["django_settings"] == "blog.settings"
+    assert config["log_level"] == "INFO" and config["debug"] is False
+    assert config["aws_environment_variables"]["DEBUG"] == "false"
+
+
+@pytest.mark.parametrize("name", ["dev", "prod"])
+def test_s3_trigger_covers_uploads_only_and_schedules_exist(name):
+    """The S3 event is filtered to `uploads/`, so renditions never trigger the function; the
+    schedules announce due posts and pick up photo statuses."""
+    events = stage(name)["events"]
+    (s3,) = [e for e in events if "event_source" in e]
+    assert s3["event_source"]["key_filters"] == [{"type": "prefix", "value": "uploads/"}]
+    assert s3["event_source"]["events"] == ["s3:ObjectCreated:*"]
+    schedules = {e["function"] for e in events if "expression" in e}
+    assert schedules == {"blog.tasks.publish_due_posts", "blog.tasks.refresh_photo_renditions"}
+
+
+@pytest.mark.parametrize("name", ["dev", "prod"])
+def test_permissions_name_only_the_stages_own_resources(name):
+    """Least privilege: no wildcard action, and a stage's permissions never reach the other
+    stage's buckets, table, queue or secrets."""
+    other = {"dev": "prod", "prod": "dev"}[name]
+    statements = stage(name)["extra_permissions"]
+    for statement in statements:
+        assert all("*" not in action for action in statement["Action"]), statement
+        for resource in statement["Resource"]:
+            assert f"blog-{other}-" not in resource and f"/blog/{other}" not in resource, resource
+
+
+def test_no_secret_in_the_file():
+    """Secrets come from SSM at start-up: nothing that looks like one is in the file."""
+    text = json.dumps(SETTINGS).lower()
+    for word in ("secret_key", "password", "aws_secret_access_key", "postgres://"):
+        assert word not in text

@@ -1,0 +1,86 @@
+"""The CloudFormation templates as CloudFormation reads them, and what moto can make of them."""
+
+import re
+from pathlib import Path
+
+import pytest
+from cfnlint.decode import cfn_yaml
+
+INFRA = Path(__file__).resolve().parents[2] / "infra"
+DATA_TEMPLATE = INFRA / "data.yaml"
+EDGE_TEMPLATE = INFRA / "edge.yaml"
+ALARMS_TEMPLATE = INFRA / "alarms.yaml"
+WAF_TEMPLATE = INFRA / "waf.yaml"
+
+# The names the tests deploy under: what the README's commands use for the prod stage.
+REGION = "eu-west-1"
+DATA_STACK = "blog-data-prod"
+FUNCTION = "blog-prod"
+
+# moto warns once per resource type it skips (SES, policies, CloudFront), whenever it parses
+# the template: at creation and again for each read of the outputs.
+moto_skips_unknown_types = pytest.mark.filterwarnings(
+    "ignore:Tried to parse .* but it.s not supported by moto:UserWarning"
+)
+
+PSEUDO_PARAMETERS = {"AWS::AccountId", "AWS::NoValue", "AWS::Partition", "AWS::Region", "AWS::StackName"}
+
+
+def load(path: Path) -> dict:
+    """The template with its short-form tags (!Ref, !Sub...) in their long form ({"Ref": ...})."""
+    return cfn_yaml.load(str(path))
+
+
+def references(node) -> set[str]:
+    """Every logical id or parameter `node` names through Ref, Fn::GetAtt or Fn::Sub."""
+    found = set()
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "Ref":
+                found.add(value)
+            elif key == "Fn::GetAtt":
+                found.add(value[0] if isinstance(value, list) else value.split(".")[0])
+            elif key == "Fn::Sub":
+                text, variables = (value, {}) if isinstance(value, str) else value
+                names = {m.split(".")[0] for m in re.findall(r"\$\{([^!}][^}]*)\}", text)}
+                found |= names - set(variables)
+                found |= references(variables)
+            else:
+                found |= references(value)
+    elif isinstance(node, list):
+        for item in node:
+            found |= references(item)
+    return found
+
+
+def moto_subset(template: dict) -> dict:
+    """`template` with only the resources moto's CloudFormation can make, and the outputs
+    that name nothing else.
+
+    moto skips a resource type it does not know, but an output or attribute naming one fails
+    the whole stack (edge.yaml's outputs name the CloudFront distribution). Every kept
+    resource must name only kept resources and parameters, so nothing is silently dropped
+    from what a kept resource means.
+    """
+    from moto.cloudformation.parsing import get_model_map
+
+    supported = get_model_map()
+    kept = {name: r for name, r in template["Resources"].items() if r["Type"] in supported}
+    known = set(kept) | set(template.get("Parameters", {})) | PSEUDO_PARAMETERS
+    for name, resource in kept.items():
+        dangling = references(resource) - known
+        assert not dangling, f"{name} names resources moto cannot make: {sorted(dangling)}"
+    outputs = {k: o for k, o in template.get("Outputs", {}).items() if references(o) <= known}
+    return {**template, "Resources": kept, "Outputs": outputs}
+
+
+def create_stack(cfn, name: str, body: str, **parameters) -> dict[str, str]:
+    """Create the stack in moto, check it completed, and return its outputs by key."""
+    cfn.create_stack(
+        StackName=name,
+        TemplateBody=body,
+        Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in parameters.items()],
+    )
+    [stack] = cfn.describe_stacks(StackName=name)["Stacks"]
+    assert stack["StackStatus"] == "CREATE_COMPLETE", stack.get("StackStatusReason")
+    return {o["OutputKey"]: o.get("OutputValue") for o in stack.get("Outputs", [])}
