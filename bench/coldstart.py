@@ -1,0 +1,519 @@
+"""Cold start of the Lambda package: a fresh process imports the handler, then serves its
+first event. Our package for an HTTP request and for an S3 upload, beside a bare Zappa +
+Django "hello" package built the same way, plus the package sizes.
+
+    .venv/bin/python bench/coldstart.py [--runs 7] [--photo 1000x700] [--importtime]
+
+Packages: ours is `zappa package dev` from `.venv-lambda` (deploy/package.py), kept twice:
+as Zappa zips it (every .pyc judged stale) and after `deploy.package.recompile`. The bare one
+is a one-view Django project (no apps, no middleware, no database) with a venv holding only
+the Django and Zappa pins of requirements.txt (cached in build/.bench-bare-venv), packaged by
+`zappa package` with the same settings that matter and recompiled the same way.
+
+Each run is a fresh `python -S -B` process whose sys.path is the unpacked package, the
+standard library, then boto3 and its dependencies linked from the dev venv, as Lambda's
+runtime provides them after the package (Zappa's handler imports boto3 on every path, so
+both HTTP packages pay for it too). -B because Lambda's package directory is read-only: a
+stale .pyc is compiled again on every cold start, never rewritten. The clock starts at the
+probe's first line and stops when the handler returns its first answer; the interpreter's
+own start-up is not counted. Variants are interleaved within each round so a busy
+neighbour slows all alike; the table shows the median and the best of `--runs`.
+
+HTTP: an API Gateway (v1 proxy) GET / against a SQLite database migrated and seeded
+(`seed_demo`) beforehand, in processes of their own, through the packaged entry point's
+`manage` events. No SSM_PREFIX and no buckets: the HTTP path makes no AWS call here.
+S3: an ObjectCreated event for a photo in a moto server (a separate process on 127.0.0.1,
+reached with AWS_ENDPOINT_URL_S3, over plain HTTP), so the timed process pays for boto3 as on
+Lambda and never imports moto. The photo is small by default (1000x700, 6 renditions): the
+targets are about start-up, bench/thumbnails.py measures the image work. The same event is
+then handled again in the same process: first minus second is the S3 path's start-up.
+"""
+
+import argparse
+import io
+import json
+import os
+import random
+import secrets
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import sysconfig
+import tempfile
+import time
+import urllib.request
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from deploy.package import ensure_lambda_venv, recompile, unzipped_size, zappa_package  # noqa: E402
+from dispatch.local import api_gateway_request, s3_object_created_event  # noqa: E402
+
+BUILD = ROOT / "build"
+# Hidden directories: `zappa package` walks the project looking for `zappa.websocket` imports
+# and skips only hidden and venv-named ones; a visible venv holding Zappa would end up as
+# WEBSOCKET_HANDLER_MODULE in every package built from this tree.
+BARE_VENV = BUILD / ".bench-bare-venv"
+MOTO_DEPS = BUILD / ".bench-moto-server"  # flask + flask-cors: moto's server mode needs them
+DEV_SITE = sysconfig.get_paths()["purelib"]
+RUNTIME_MODULES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "six.py", "urllib3")
+REGION = "eu-west-1"
+HOST = "abc123.execute-api.eu-west-1.amazonaws.com"
+BUCKET = "blog-dev-media"
+PHOTO_KEY = "uploads/bench/coldstart.jpg"
+HTTP_TARGET, S3_TARGET, ZIP_TARGET = 1.2, 0.5, 25 * 10**6
+
+# The timed child. Its first line starts the clock; it imports nothing else before that.
+PROBE = """\
+import time
+
+T0 = time.perf_counter()
+import json
+import os
+import sys
+
+package, runtime, entry, event_path, marker = sys.argv[1:6]
+sys.path[:] = [package, *[p for p in sys.path[1:] if "site-packages" not in p], runtime]
+os.chdir(package)  # Lambda's working directory is the package root
+with open(event_path) as file:
+    event = json.load(file)
+marks = {}
+if entry == "zappa":
+    from handler import lambda_handler as handler
+else:
+    from dispatch.entry import handler
+marks["import"] = time.perf_counter()
+if entry == "entry-s3":
+    import thumbnails.handler  # what the router imports for an S3 record
+
+    marks["router"] = time.perf_counter()
+    import boto3  # what the first S3 call imports
+
+    marks["boto3"] = time.perf_counter()
+result = handler(event, None)
+marks["done"] = time.perf_counter()
+if entry == "entry-s3":
+    handler(event, None)  # the same work again, warm: what of the first was start-up
+    marks["again"] = time.perf_counter()
+if "statusCode" in result:
+    summary = {"status": result["statusCode"], "marker": marker in result.get("body", "")}
+elif "done" in result:
+    summary = {"done": len(result["done"]), "django": "django" in sys.modules}
+else:
+    summary = result
+print(json.dumps({"ms": {k: (v - T0) * 1000 for k, v in marks.items()}, "result": summary}, default=str))
+"""
+
+BARE_SETTINGS = """\
+SECRET_KEY = "bench-only-not-a-secret-" + "x" * 40
+DEBUG = False
+ALLOWED_HOSTS = ["*"]
+ROOT_URLCONF = "hello.urls"
+INSTALLED_APPS = []
+MIDDLEWARE = []
+USE_TZ = True
+"""
+BARE_URLS = """\
+from django.http import HttpResponse
+from django.urls import path
+
+
+def hello(request):
+    return HttpResponse("hello")
+
+
+urlpatterns = [path("", hello)]
+"""
+# Of our exclude list, the entries naming our own project's files.
+PROJECT_ONLY = {"bench", "infra", "deploy", "var", "build", "node_modules", ".ci", "Makefile"}
+
+
+def pins(*names):
+    found = {}
+    for line in (ROOT / "requirements.txt").read_text().splitlines():
+        name, _, version = line.partition("==")
+        if name.strip().lower() in names:
+            found[name.strip().lower()] = version.strip()
+    return [f"{name}=={found[name]}" for name in names]
+
+
+def pip(python, *args):
+    done = subprocess.run([python, "-m", "pip", "-q", *args], capture_output=True, text=True)
+    if done.returncode != 0:
+        sys.exit(f"pip {' '.join(map(str, args))} failed:\n{done.stdout}{done.stderr}")
+
+
+def build_ours(out):
+    """(raw zappa zip, recompiled zip), from one `zappa package`."""
+    ensure_lambda_venv()
+    raw, fast = out / "blog-dev-raw.zip", out / "blog-dev.zip"
+    zappa_package("dev", raw)
+    shutil.copyfile(raw, fast)
+    recompile(fast)
+    return raw, fast
+
+
+def build_bare(out):
+    requirements = pins("django", "zappa")
+    stamp = BARE_VENV / ".installed"
+    if not stamp.exists() or stamp.read_text() != "\n".join(requirements):
+        shutil.rmtree(BARE_VENV, ignore_errors=True)
+        subprocess.run([sys.executable, "-m", "venv", str(BARE_VENV)], check=True)
+        pip(BARE_VENV / "bin" / "python", "install", *requirements)
+        stamp.write_text("\n".join(requirements))
+    project = out / "bare"
+    (project / "hello").mkdir(parents=True)
+    (project / "hello" / "__init__.py").write_text("")
+    (project / "hello" / "settings.py").write_text(BARE_SETTINGS)
+    (project / "hello" / "urls.py").write_text(BARE_URLS)
+    ours = json.loads((ROOT / "zappa_settings.json").read_text())["dev"]
+    stage = {key: ours[key] for key in ("aws_region", "runtime", "architecture", "debug", "log_level")}
+    stage.update(
+        {
+            key: ours[key]
+            for key in ("keep_warm", "use_precompiled_packages", "binary_support", "exclude_glob")
+        }
+    )
+    stage.update(
+        project_name="hello",
+        django_settings="hello.settings",
+        s3_bucket="bench-unused",
+        exclude=[item for item in ours["exclude"] if item not in PROJECT_ONLY],
+    )
+    (project / "zappa_settings.json").write_text(json.dumps({"dev": stage}, indent=2))
+    bare_zip = out / "bare-dev.zip"
+    env = {
+        **os.environ,
+        "VIRTUAL_ENV": str(BARE_VENV),
+        "PATH": f"{BARE_VENV / 'bin'}:{os.environ.get('PATH', '')}",
+        "AWS_DEFAULT_REGION": REGION,
+    }
+    subprocess.run(
+        [BARE_VENV / "bin" / "zappa", "package", "dev", "-o", bare_zip],
+        cwd=project,
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    recompile(bare_zip)
+    return bare_zip
+
+
+def check_generated_settings(zip_path):
+    """Stop if Zappa's generated settings hold something that would change the cold start."""
+    with zipfile.ZipFile(zip_path) as archive:
+        generated = archive.read("zappa_settings.py").decode()
+    for line in generated.splitlines():
+        if line.startswith(("WEBSOCKET_HANDLER_MODULE", "SLIM_HANDLER=True", "REMOTE_ENV", "ARCHIVE_PATH")):
+            sys.exit(f"{zip_path.name}: unexpected `{line}` in the generated zappa_settings.py")
+
+
+def unpack(zip_path, tree):
+    with zipfile.ZipFile(zip_path) as archive:
+        archive.extractall(tree)
+    return tree
+
+
+def photo_jpeg(width, height):
+    """A camera-like JPEG: colour fields, shapes, grain (flat colour would flatter the codec)."""
+    from PIL import Image, ImageDraw
+
+    rng = random.Random(7)
+    field = Image.new("RGB", (8, 6))
+    field.putdata([tuple(rng.randrange(256) for _ in range(3)) for _ in range(48)])
+    image = field.resize((width, height), Image.Resampling.BICUBIC)
+    draw = ImageDraw.Draw(image)
+    for _ in range(30):
+        x, y, r = rng.randrange(width), rng.randrange(height), rng.randrange(width // 40, width // 8)
+        draw.ellipse((x - r, y - r, x + r, y + r), fill=tuple(rng.randrange(256) for _ in range(3)))
+    grain = Image.effect_noise((width, height), 40).convert("RGB")
+    image = Image.blend(image, grain, 0.15)
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=90)
+    return buffer.getvalue()
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_moto(work):
+    """moto's server in a process of its own; its flask dependency is installed aside once."""
+    probe = subprocess.run([sys.executable, "-c", "import flask, flask_cors"], capture_output=True)
+    env = {**os.environ}
+    if probe.returncode != 0:
+        if not (MOTO_DEPS / "flask_cors").exists():
+            pip(sys.executable, "install", "--target", MOTO_DEPS, "flask", "flask-cors")
+        env["PYTHONPATH"] = str(MOTO_DEPS)
+    port = free_port()
+    log = (work / "moto.log").open("w")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"{url}/moto-api/", timeout=1).close()
+            return server, url
+        except OSError:
+            if server.poll() is not None:
+                break
+            time.sleep(0.1)
+    server.kill()
+    sys.exit(f"moto server did not start; see its log:\n{(work / 'moto.log').read_text()[-3000:]}")
+
+
+def lambda_runtime(work):
+    """What Lambda's Python runtime puts on the path after the package (boto3 and its
+    dependencies), linked from the dev venv, and nothing else from it."""
+    runtime = work / "lambda-runtime"
+    runtime.mkdir()
+    for name in RUNTIME_MODULES:
+        (runtime / name).symlink_to(Path(DEV_SITE) / name)
+    return str(runtime)
+
+
+def fill_photo_dimensions(var):
+    """seed_demo saves its photos from unnamed ContentFiles, so Django never records their
+    width and height, and then every Photo loaded opens its image file to measure it (an S3
+    GET each on Lambda). Photos uploaded through the admin have them: fill them in here so
+    the bench measures the site as it will be, not that artefact. Returns how many."""
+    import sqlite3
+
+    from PIL import Image
+
+    with sqlite3.connect(var / "db.sqlite3") as db:
+        rows = db.execute("SELECT id, image FROM blog_photo WHERE width IS NULL OR height IS NULL").fetchall()
+        for photo_id, name in rows:
+            with Image.open(var / "media" / name) as image:
+                db.execute(
+                    "UPDATE blog_photo SET width = ?, height = ? WHERE id = ?", (*image.size, photo_id)
+                )
+    return len(rows)
+
+
+def aws_env(endpoint):
+    return {
+        "AWS_REGION": REGION,
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_ENDPOINT_URL_S3": endpoint,
+    }
+
+
+def upload_photo(endpoint, data):
+    import boto3
+
+    s3 = boto3.client("s3", endpoint_url=endpoint, region_name=REGION, aws_access_key_id="testing",
+                      aws_secret_access_key="testing")  # fmt: skip
+    s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
+    put = s3.put_object(Bucket=BUCKET, Key=PHOTO_KEY, Body=data, ContentType="image/jpeg")
+    return s3_object_created_event(BUCKET, PHOTO_KEY, len(data), put["ETag"].strip('"'), REGION)
+
+
+class Probe:
+    """Runs the probe script in fresh processes, each with its own environment."""
+
+    def __init__(self, work):
+        self.work = work
+        self.script = work / "probe.py"
+        self.script.write_text(PROBE)
+        self.runtime = lambda_runtime(work)
+        self.base_env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "LANG": "C.UTF-8",
+            "HOME": str(work),
+        }
+
+    def run(self, tree, entry, event, env, marker="", flags=()):
+        event_path = self.work / "event.json"
+        event_path.write_text(json.dumps(event))
+        arguments = [self.script, tree, self.runtime, entry, event_path, marker]
+        command = [sys.executable, "-S", "-B", *flags, *arguments]
+        done = subprocess.run(
+            command, env={**self.base_env, **env}, cwd=self.work, capture_output=True, text=True, timeout=120
+        )
+        if done.returncode != 0:
+            sys.exit(f"probe failed ({entry} in {tree}):\n{done.stderr[-4000:]}")
+        return json.loads(done.stdout.strip().splitlines()[-1]), done.stderr
+
+
+def check(name, outcome, **expected):
+    for key, value in expected.items():
+        if outcome["result"].get(key) != value:
+            sys.exit(f"{name}: expected {key}={value!r}, got {outcome['result']!r}")
+
+
+def imported(stderr):
+    """{module: self µs} from a child's `-X importtime` lines."""
+    modules = {}
+    for line in stderr.splitlines():
+        if line.startswith("import time:") and "cumulative" not in line:
+            own, _, name = (part.strip() for part in line[len("import time:") :].split("|"))
+            modules[name] = int(own)
+    return modules
+
+
+def print_importtime(blog, bare, top=12):
+    """What blog's HTTP cold start imports that the bare package's does not, by package."""
+    extra = {name: own for name, own in blog.items() if name not in bare}
+    by_package = {}
+    for name, own in extra.items():
+        package = name.split(".")[0]
+        if package == "django":
+            package = ".".join(name.split(".")[:3])
+        by_package[package] = by_package.get(package, 0) + own
+    print(
+        f"\n-X importtime, HTTP /: blog imports {len(blog)} modules ({sum(blog.values()) / 1000:.0f} ms "
+        f"self time), bare {len(bare)} ({sum(bare.values()) / 1000:.0f} ms). Only in blog: {len(extra)} "
+        f"modules, {sum(extra.values()) / 1000:.0f} ms (importtime inflates times); costliest:"
+    )
+    for package, own in sorted(by_package.items(), key=lambda item: -item[1])[:top]:
+        print(f"  {own / 1000:6.1f} ms  {package}")
+
+
+def mib(size):
+    return f"{size / 2**20:.1f} MiB"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=7, help="fresh processes per variant (default 7)")
+    parser.add_argument("--photo", default="1000x700", help="the S3 event's photo, WxH (default 1000x700)")
+    parser.add_argument("--importtime", action="store_true", help="also print blog HTTP's costliest imports")
+    args = parser.parse_args()
+    width, height = (int(n) for n in args.photo.lower().split("x"))
+
+    with tempfile.TemporaryDirectory(prefix="bench-coldstart-") as tmp:
+        work = Path(tmp)
+        started = time.perf_counter()
+        raw_zip, blog_zip = build_ours(work)
+        bare_zip = build_bare(work)
+        for path in (raw_zip, blog_zip, bare_zip):
+            check_generated_settings(path)
+        trees = {
+            name: str(unpack(path, work / f"tree-{name}"))
+            for name, path in (("blog", blog_zip), ("raw", raw_zip), ("bare", bare_zip))
+        }
+        print(f"Built and unpacked the three packages in {time.perf_counter() - started:.0f} s.", flush=True)
+
+        probe = Probe(work)
+        var = work / "var"
+        var.mkdir()
+        http_env = {
+            "AWS_LAMBDA_FUNCTION_NAME": "blog-dev",
+            "AWS_REGION": REGION,
+            "DJANGO_SETTINGS_MODULE": "blog.settings",
+            "DEBUG": "false",
+            "SECRET_KEY": secrets.token_urlsafe(50),
+            "ALLOWED_HOSTS": HOST,
+            "DATABASE_URL": f"sqlite:///{var / 'db.sqlite3'}",
+            "VAR_DIR": str(var),
+            "SITE_URL": "https://dev.blog.example.com",
+            "FORCE_SCRIPT_NAME": "",
+            "LOG_LEVEL": "INFO",
+        }
+        bare_env = {key: http_env[key] for key in ("AWS_LAMBDA_FUNCTION_NAME", "AWS_REGION", "LOG_LEVEL")}
+        for command in ("migrate --noinput", "seed_demo"):
+            probe.run(trees["blog"], "entry", {"manage": command}, http_env)
+        filled = fill_photo_dimensions(var)
+
+        server, endpoint = start_moto(work)
+        try:
+            s3_event = upload_photo(endpoint, photo_jpeg(width, height))
+            s3_env = {**http_env, **aws_env(endpoint), "MEDIA_BUCKET": BUCKET}
+            get = api_gateway_request("/", HOST)
+            variants = {
+                "bare": lambda: probe.run(trees["bare"], "zappa", get, bare_env, marker="hello"),
+                "blog": lambda: probe.run(trees["blog"], "entry", get, http_env, marker="Field Notes"),
+                "raw": lambda: probe.run(trees["raw"], "entry", get, http_env, marker="Field Notes"),
+                "s3": lambda: probe.run(trees["blog"], "entry-s3", s3_event, s3_env),
+            }
+            times = {name: [] for name in variants}
+            for _ in range(args.runs):
+                for name, run in variants.items():
+                    outcome, _ = run()
+                    if name == "s3":
+                        check(name, outcome, done=1, django=False)
+                    else:
+                        check(name, outcome, status=200, marker=True)
+                    times[name].append(outcome["ms"])
+            if args.importtime:
+                importtimes = [
+                    imported(probe.run(*call, flags=("-X", "importtime"))[1])
+                    for call in (
+                        (trees["blog"], "entry", get, http_env),
+                        (trees["bare"], "zappa", get, bare_env),
+                    )
+                ]
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+
+        print_report(args, times, (width, height), filled, (blog_zip, raw_zip, bare_zip), started)
+        if args.importtime:
+            print_importtime(*importtimes)
+
+
+def median(times, name, mark="done", start=None):
+    return statistics.median(ms[mark] - (ms[start] if start else 0) for ms in times[name])
+
+
+def print_report(args, times, photo, filled, zips, started):
+    def row(label, name, ratio=""):
+        values = [ms["done"] for ms in times[name]]
+        print(f"{label:<46} {statistics.median(values):7.0f} {min(values):7.0f}  {ratio}")
+
+    bare, blog, raw, s3 = (median(times, name) for name in ("bare", "blog", "raw", "s3"))
+    s3_warm = median(times, "s3", "again", "done")
+    print(
+        f"\nCold start, ms: a fresh process imports the handler, then serves its first event ({args.runs} runs)"
+    )
+    print(f"{'variant':<46} {'median':>7} {'min':>7}  ratio of medians")
+    row("bare Zappa+Django hello, HTTP GET /", "bare")
+    row("blog HTTP GET /", "blog", f"{blog / bare:.2f} x bare")
+    row("blog HTTP GET / (raw zappa zip, stale .pyc)", "raw", f"{raw / blog:.2f} x blog HTTP")
+    row(f"blog S3 put, {photo[0]}x{photo[1]} JPEG, first event", "s3", f"{s3 / blog:.2f} x blog HTTP")
+    print("  S3 cold start, split (medians):")
+    for label, mark, start in (
+        ("probe start to dispatch.entry imported", "import", None),
+        ("import thumbnails.handler (the router's import)", "router", "import"),
+        ("import boto3 (Lambda's, outside the package)", "boto3", "router"),
+        ("the event: S3 client, get, renditions, puts", "done", "boto3"),
+    ):
+        print(f"    {label:<50} {median(times, 's3', mark, start):5.0f}")
+    print(f"    {'the same event again, warm (the work alone)':<50} {s3_warm:5.0f}")
+    startup = s3 - s3_warm
+    print(
+        f"    {'start-up: first event minus warm one':<50} {startup:5.0f}  ({startup / blog:.2f} x blog HTTP)"
+    )
+
+    blog_zip, raw_zip, bare_zip = zips
+    size = blog_zip.stat().st_size
+    print(
+        f"\nSize: blog {size / 1e6:.1f} MB = {mib(size)} zipped, {mib(unzipped_size(blog_zip))} unzipped "
+        f"(raw zappa zip {mib(raw_zip.stat().st_size)}); bare {mib(bare_zip.stat().st_size)} zipped, "
+        f"{mib(unzipped_size(bare_zip))} unzipped."
+    )
+    verdict = {True: "met", False: "MISSED"}
+    print("Targets:")
+    print(f"  HTTP <= {HTTP_TARGET} x bare:  {blog / bare:.2f} x  {verdict[blog <= HTTP_TARGET * bare]}")
+    print(f"  S3 <= {S3_TARGET} x HTTP:   {s3 / blog:.2f} x  {verdict[s3 <= S3_TARGET * blog]}")
+    print(f"  zip <= 25 MB:       {size / 1e6:.1f} MB  {verdict[size <= ZIP_TARGET]}")
+    if filled:
+        print(f"(seed_demo left {filled} photos without width/height: filled in, see fill_photo_dimensions)")
+    print(f"(whole run {time.perf_counter() - started:.0f} s)")
+
+
+if __name__ == "__main__":
+    main()
