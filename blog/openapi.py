@@ -191,6 +191,7 @@ def openapi_document():
                         },
                         "400": _error("Not JSON, no `email`, or an address we cannot send to."),
                         "403": _error("Sent from another website's page."),
+                        "413": _error("The body is larger than the server accepts (2.5 MB)."),
                         "415": _error("The body is not `application/json`."),
                         "429": {
                             **_error("Too many subscribe requests from this client address."),

@@ -1,9 +1,11 @@
 """Email addresses as readers type them, validated and normalised to the one form we store.
 
 email-validator does the RFC work; no DNS lookup is made (the reader is waiting, and a
-mistyped domain is caught by the confirmation email never arriving). The local part keeps its
-case, as RFC 5321 says it may matter; the domain is lower-cased and an internationalised domain
-is stored in punycode (IDNA), which is what SES accepts."""
+mistyped domain is caught by the confirmation email never arriving). The whole address is
+lower-cased: RFC 5321 lets a local part's case matter, but no mail service in use makes it
+matter, and keeping it would make `Jane@` and `jane@` two subscribers (two welcomes, and a
+suppression dodged by a capital letter). An internationalised domain is stored in punycode
+(IDNA), which is what SES accepts."""
 
 MAX_LENGTH = 254
 
@@ -13,7 +15,7 @@ class InvalidAddress(ValueError):
 
 
 def normalise(raw):
-    """The stored form of `raw` (`Local@example.com`, `jane@xn--bcher-kva.de`), or
+    """The stored form of `raw` (`local@example.com`, `jane@xn--bcher-kva.de`), or
     InvalidAddress saying what is wrong."""
     if not isinstance(raw, str) or not raw.strip():
         raise InvalidAddress("Enter your email address.")
@@ -33,10 +35,11 @@ def normalise(raw):
     from email_validator import EmailNotValidError, validate_email
 
     try:
-        result = validate_email(address, check_deliverability=False, allow_smtputf8=False)
+        # strict: RFC 5321's length limits too (64 characters before the @), which SES enforces.
+        result = validate_email(address, check_deliverability=False, allow_smtputf8=False, strict=True)
     except EmailNotValidError as error:
         raise InvalidAddress(f"That doesn't look like an email address. {error}") from None
-    return f"{result.local_part}@{result.ascii_domain}"
+    return f"{result.local_part}@{result.ascii_domain}".lower()
 
 
 def mask(email):

@@ -56,8 +56,7 @@ class DynamoDBSubscriberStore(SubscriberStore):
         # in the admin ask for it.
         paginator = self._client.get_paginator("scan")
         for page in paginator.paginate(TableName=self.table_name):
-            for item in page.get("Items", []):
-                yield self._subscriber(item)
+            yield from self._entries(page.get("Items", []), self._subscriber)
 
     def _put_new(self, subscriber):
         item = {k: _serialise(v) for k, v in subscriber.to_item().items()}

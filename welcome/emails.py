@@ -18,22 +18,23 @@ def absolute(path):
     return settings.SITE_URL.rstrip("/") + path
 
 
-def confirm_url(email):
-    return absolute(reverse("welcome:confirm", args=[tokens.confirm_token(email)]))
+def confirm_url(email, entry):
+    return absolute(reverse("welcome:confirm", args=[tokens.confirm_token(email, entry)]))
 
 
 def unsubscribe_url(email):
     return absolute(reverse("welcome:unsubscribe", args=[tokens.unsubscribe_token(email)]))
 
 
-def build_welcome_message(email):
-    """The message for `email`, ready for any sender (SES raw, or a Django mail backend)."""
+def build_welcome_message(email, entry):
+    """The message for the entry for `email` created at `entry`, ready for any sender (SES
+    raw, or a Django mail backend)."""
     context = {
         "email": email,
         "site_name": settings.SITE_NAME,
         "site_url": settings.SITE_URL,
         "site_description": settings.SITE_DESCRIPTION,
-        "confirm_url": confirm_url(email),
+        "confirm_url": confirm_url(email, entry),
         "unsubscribe_url": unsubscribe_url(email),
         "confirm_days": settings.WELCOME_CONFIRM_DAYS,
     }

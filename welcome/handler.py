@@ -48,6 +48,7 @@ def handle_stream_event(event, context=None):
 def _welcome_record(record):
     from welcome import records, services
     from welcome.store import current_region
+    from welcome.subscriber import MalformedEntry
 
     raw = record.raw_event
     sequence = records.sequence_number(raw)
@@ -59,6 +60,11 @@ def _welcome_record(record):
     subscriber = observe.subscriber_hash(email)
     try:
         outcome = services.send_welcome(email)
+    except MalformedEntry as error:
+        # No retry can mend a hand-written item: reported failed, it would block the shard.
+        logger.error("Stream record %s: the stored entry is not one of ours (%s)", sequence, error)
+        _skipped("not_a_welcome", str(error), sequence=sequence, subscriber_hash=subscriber)
+        return "skipped"
     except Exception as error:
         logger.warning("Stream record %s failed; it will be retried", sequence, exc_info=True)
         observe.emit(

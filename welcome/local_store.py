@@ -61,7 +61,7 @@ class LocalSubscriberStore(SubscriberStore):
     def all(self):
         with self._transaction() as connection:
             rows = connection.execute("SELECT item FROM subscribers").fetchall()
-        return [Subscriber.from_item(json.loads(row[0])) for row in rows]
+        return list(self._entries((json.loads(row[0]) for row in rows), Subscriber.from_item))
 
     def _put_new(self, subscriber):
         item = subscriber.to_item()

@@ -27,11 +27,17 @@ HONEYPOT_FIELD = "website"
 
 
 def _origin(url):
-    parts = urlsplit(url)
+    """`scheme://host[:port]`, or None for anything that is not such a URL (a malformed
+    Origin header is simply not this site)."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # raises ValueError for a port that is not a number in range
+    except ValueError:
+        return None
     if not parts.scheme or not parts.hostname:
         return None
     default = {"http": 80, "https": 443}.get(parts.scheme)
-    port = f":{parts.port}" if parts.port and parts.port != default else ""
+    port = f":{port}" if port and port != default else ""
     return f"{parts.scheme}://{parts.hostname}{port}".lower()
 
 

@@ -20,6 +20,9 @@ from welcome import aws
 logger = logging.getLogger(__name__)
 
 
+PERMANENT_CODES = ("MessageRejected", "BadRequestException")
+
+
 class PermanentSendError(Exception):
     """The provider refused this address for good; retrying cannot help."""
 
@@ -51,7 +54,9 @@ class SesSender:
             # "not verified" means our sender identity, or a recipient while the account is
             # in the SES sandbox: our configuration, not the reader's address. Retrying (and
             # then the on-failure queue) is right; marking the reader rejected is not.
-            if code == "MessageRejected" and "not verified" not in text.lower():
+            # BadRequestException is SES v2 refusing the request's content, and the only
+            # content that differs between welcomes is the address.
+            if code in PERMANENT_CODES and "not verified" not in text.lower():
                 raise PermanentSendError(f"{code}: {text}") from error
             raise
         return response["MessageId"]

@@ -54,12 +54,14 @@ def send_welcome(email, *, now=None):
     The claim (a conditional write) comes before the send, so a duplicated or replayed
     record finds the welcome sent or claimed and sends nothing. A transient failure releases
     the claim and raises, so the record is retried; a permanent rejection marks the entry
-    rejected and returns, so the record is not. Left open: a crash between SES accepting the
-    message and `finish_welcome` means a second email once the claim goes stale."""
+    rejected and returns, so the record is not. Once SES has accepted the message nothing
+    raises: failing to record the send must not get the record retried into a second email.
+    Left open: a crash (timeout, out of memory) between SES accepting the message and
+    `finish_welcome` means a second email once the claim goes stale."""
     now = now or timezone.now()
     store = get_store()
     lease = timedelta(seconds=settings.WELCOME_CLAIM_SECONDS)
-    claim, _ = store.claim_welcome(email, now=now, stale_before=now - lease)
+    claim, entry = store.claim_welcome(email, now=now, stale_before=now - lease)
     if claim is Claim.DONE:
         logger.info("Welcome %s: nothing to send (sent already, or no longer pending)", mask(email))
         return "skipped"
@@ -71,7 +73,7 @@ def send_welcome(email, *, now=None):
     from welcome.sender import PermanentSendError, get_sender
 
     try:
-        message_id = get_sender().send(build_welcome_message(email))
+        message_id = get_sender().send(build_welcome_message(email, entry.created_at))
     except PermanentSendError as error:
         store.transition(email, REJECTED, allowed_from=(PENDING,), now=now, reason=str(error)[:500])
         logger.warning("Welcome %s: rejected for good (%s)", mask(email), error)
@@ -79,18 +81,38 @@ def send_welcome(email, *, now=None):
     except BaseException:
         store.release_welcome(email)
         raise
-    store.finish_welcome(email, now=timezone.now(), message_id=message_id)
+    _record_sent(store, email, message_id)
     logger.info("Welcome %s: sent (%s)", mask(email), message_id)
     return "sent"
 
 
-def confirm(email, *, now=None):
-    """Confirm a pending subscription; returns "confirmed" (now or before), "inactive"
-    (unsubscribed, suppressed or rejected since) or "missing" (expired and gone)."""
+def _record_sent(store, email, message_id, attempts=3):
+    """Mark the welcome sent, trying a few times (the AWS client has retried each already).
+    If it still fails the claim stays, so other attempts keep off it for the lease; after
+    that a replay would send again, which the error log says."""
+    for attempt in range(1, attempts + 1):
+        try:
+            store.finish_welcome(email, now=timezone.now(), message_id=message_id)
+            return
+        except Exception:
+            if attempt == attempts:
+                logger.exception(
+                    "Welcome %s: sent (%s) but not recorded as sent; a replay of this record "
+                    "after %s s would send it again",
+                    mask(email),
+                    message_id,
+                    settings.WELCOME_CLAIM_SECONDS,
+                )
+
+
+def confirm(email, *, entry, now=None):
+    """Confirm the pending subscription created at `entry`; returns "confirmed" (now or
+    before), "inactive" (unsubscribed, suppressed or rejected since) or "missing" (expired
+    and gone, or replaced by a later subscription, which only its own link confirms)."""
     changed, subscriber = get_store().transition(
-        email, CONFIRMED, allowed_from=(PENDING,), now=now or timezone.now()
+        email, CONFIRMED, allowed_from=(PENDING,), now=now or timezone.now(), entry=entry
     )
-    if subscriber is None:
+    if subscriber is None or subscriber.created_at != entry:
         outcome = "missing"
     else:
         outcome = "confirmed" if changed or subscriber.status == CONFIRMED else "inactive"

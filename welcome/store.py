@@ -14,6 +14,7 @@ provides only `get`, `all` and three conditional primitives."""
 
 import enum
 import functools
+import logging
 import os
 from dataclasses import replace
 
@@ -25,9 +26,12 @@ from welcome.subscriber import (
     PENDING,
     STATUSES,
     SUPPRESSED,
+    MalformedEntry,
     Subscriber,
     timestamp,
 )
+
+logger = logging.getLogger(__name__)
 
 # Conditional writes lost to a concurrent writer are retried this many times before giving up.
 ATTEMPTS = 5
@@ -77,6 +81,16 @@ class SubscriberStore:
 
     # --- reads ---------------------------------------------------------------------------
 
+    @staticmethod
+    def _entries(items, parse):
+        """`parse` of each item, leaving out (and logging) items that are not entries, so
+        one hand-written item does not break the admin's list."""
+        for item in items:
+            try:
+                yield parse(item)
+            except MalformedEntry as error:
+                logger.warning("Subscriber store: an item was left out: %s", error)
+
     def search(self, text):
         """Entries whose address contains `text`, ignoring case, newest first."""
         needle = text.strip().lower()
@@ -94,16 +108,20 @@ class SubscriberStore:
 
     # --- writes --------------------------------------------------------------------------
 
-    def add(self, subscriber, *, now):
-        """Write a new pending entry unless a live or suppressed one exists. True when an
-        entry was written: in AWS the stream then carries an INSERT, which sends the email."""
+    def add(self, subscriber, *, now, quiet_days=None):
+        """Write a new pending entry unless a live or suppressed one exists (or one that
+        must stay quiet: Subscriber.is_replaceable). True when an entry was written: in AWS
+        the stream then carries an INSERT, which sends the email. `quiet_days` defaults to
+        settings.WELCOME_CONFIRM_DAYS, a pending entry's life."""
+        if quiet_days is None:
+            quiet_days = settings.WELCOME_CONFIRM_DAYS
         for _ in range(ATTEMPTS):
             if self._put_new(subscriber):
                 return True
             current = self.get(subscriber.email)
             if current is None:
                 continue
-            if not current.is_replaceable(now):
+            if not current.is_replaceable(now, quiet_days=quiet_days):
                 return False
             # Delete and put rather than overwrite: an overwrite reaches the stream as a
             # MODIFY, which sends nothing; a delete and a put are a REMOVE and an INSERT.
@@ -115,7 +133,7 @@ class SubscriberStore:
         `stale_before` belongs to an attempt that died, and is taken over."""
         for _ in range(ATTEMPTS):
             current = self.get(email)
-            if current is None or not current.can_be_welcomed():
+            if current is None or not current.can_be_welcomed(now):
                 return Claim.DONE, current
             if current.welcome_claimed_at and current.welcome_claimed_at >= timestamp(stale_before):
                 return Claim.BUSY, current
@@ -148,15 +166,19 @@ class SubscriberStore:
         released = replace(current, welcome_claimed_at=None)
         return self._save(current, released, expect={"welcome_sent_at": None})
 
-    def transition(self, email, status, *, allowed_from, now, reason=None):
-        """(changed, entry): move the entry to `status` if its status is in `allowed_from`;
-        otherwise leave it as it is."""
+    def transition(self, email, status, *, allowed_from, now, reason=None, entry=None):
+        """(changed, entry): move the entry to `status` if its status is in `allowed_from`
+        (and, given `entry`, if it is the entry created then); otherwise leave it as it is."""
         for _ in range(ATTEMPTS):
             current = self.get(email)
             if current is None or current.status not in allowed_from:
                 return False, current
+            if entry is not None and current.created_at != entry:
+                return False, current
             new = current.transitioned(status, now=now, reason=reason)
-            saved = self._save(current, new, expect={"status": current.status})
+            saved = self._save(
+                current, new, expect={"status": current.status, "created_at": current.created_at}
+            )
             if saved is not None:
                 return True, saved
         return False, self.get(email)

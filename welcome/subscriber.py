@@ -35,6 +35,13 @@ def epoch(moment):
     return int(moment.timestamp())
 
 
+REQUIRED = ("email", "status", "created_at", "region")
+
+
+class MalformedEntry(ValueError):
+    """A stored item that is not a subscriber entry: no retry can make it one."""
+
+
 @dataclass(frozen=True)
 class Subscriber:
     email: str
@@ -66,9 +73,13 @@ class Subscriber:
     @classmethod
     def from_item(cls, item):
         """From a plain item (DynamoDB numbers arrive as Decimal); unknown attributes are
-        ignored, so an older function can read a newer item."""
+        ignored, so an older function can read a newer item. An item missing what every
+        entry has (written by hand, say) raises MalformedEntry."""
         known = {f.name for f in fields(cls)}
         values = {k: (int(v) if isinstance(v, Decimal) else v) for k, v in item.items() if k in known}
+        missing = [name for name in REQUIRED if not isinstance(values.get(name), str)]
+        if missing:
+            raise MalformedEntry(f"the stored entry has no {', '.join(missing)}")
         return cls(**values)
 
     def to_item(self):
@@ -78,16 +89,23 @@ class Subscriber:
     def is_expired(self, now):
         return self.status == PENDING and self.expires_at is not None and self.expires_at <= epoch(now)
 
-    def is_replaceable(self, now):
+    def is_replaceable(self, now, *, quiet_days):
         """May a new subscribe replace this entry (and so send a new confirmation)? Not
-        while it is live, and never once suppressed."""
+        while it is live, and never once suppressed. Nor for `quiet_days` after somebody
+        unsubscribed from a confirmation email they never confirmed: that is "I did not ask
+        for this", and without the pause a forger could send one email per unsubscribe. A
+        reader who had confirmed, then left, may come back at once."""
+        if self.status == UNSUBSCRIBED and not self.confirmed_at and self.unsubscribed_at:
+            return self.unsubscribed_at <= timestamp(now - timedelta(days=quiet_days))
         return self.status in (UNSUBSCRIBED, REJECTED) or self.is_expired(now)
 
     def display_status(self, now):
         return EXPIRED if self.is_expired(now) else self.status
 
-    def can_be_welcomed(self):
-        return self.status == PENDING and not self.welcome_sent_at
+    def can_be_welcomed(self, now):
+        """Pending, not welcomed yet, and not past its TTL: a record replayed late must not
+        send a link to an entry DynamoDB is about to delete."""
+        return self.status == PENDING and not self.welcome_sent_at and not self.is_expired(now)
 
     def transitioned(self, status, *, now, reason=None):
         """This entry moved to `status`: the TTL and any welcome claim no longer apply."""

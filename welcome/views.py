@@ -9,6 +9,7 @@ neither. Token pages are per-reader: never cached, not indexed, and no Referer l
 import json
 import logging
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -113,8 +114,12 @@ def api_subscribers(request):
     if request.content_type != "application/json":
         return _api_error(415, "unsupported_media_type", "Send JSON, with Content-Type: application/json.")
     try:
-        payload = json.loads(request.body)
-    except ValueError:
+        body = request.body
+    except RequestDataTooBig:
+        return _api_error(413, "payload_too_large", 'The body is too large for {"email": "…"}.')
+    try:
+        payload = json.loads(body)
+    except (ValueError, RecursionError):  # RecursionError: nesting deeper than json can parse
         return _api_error(400, "invalid_json", "The body is not valid JSON.")
     if not isinstance(payload, dict) or not isinstance(payload.get("email"), str):
         return _api_error(400, "invalid_request", 'The body must be a JSON object like {"email": "…"}.')
@@ -135,12 +140,12 @@ def _bad_link(request, kind, error):
 def confirm(request, token):
     """GET: a page with a Confirm button, changing nothing. POST: confirm (idempotent)."""
     try:
-        email = tokens.read_confirm_token(token)
+        email, entry = tokens.read_confirm_token(token)
     except tokens.InvalidToken as error:
         return _bad_link(request, "confirm", error)
     if request.method != "POST":
         return _private(render(request, "welcome/confirm.html", {"email": email}))
-    outcome = services.confirm(email)
+    outcome = services.confirm(email, entry=entry)
     status = 404 if outcome == "missing" else 200
     return _private(render(request, "welcome/confirmed.html", {"outcome": outcome}, status=status))
 

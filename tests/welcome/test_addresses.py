@@ -10,7 +10,7 @@ from welcome.addresses import InvalidAddress, mask, normalise
     ("raw", "stored"),
     [
         ("jane@example.com", "jane@example.com"),
-        ("  Jane.Doe@Example.COM \n", "Jane.Doe@example.com"),
+        ("  Jane.Doe@Example.COM \n", "jane.doe@example.com"),
         ("jane@bücher.de", "jane@xn--bcher-kva.de"),
         ("jane@BÜCHER.de", "jane@xn--bcher-kva.de"),
         ("jane@xn--bcher-kva.de", "jane@xn--bcher-kva.de"),
@@ -54,6 +54,7 @@ def test_non_ascii_local_part_is_refused_with_a_clear_message():
         ('"jane doe"@example.com', "doesn't look like an email address"),
         ("jane@[127.0.0.1]", "doesn't look like an email address"),
         ("a" * 250 + "@example.com", "too long"),
+        ("a" * 65 + "@example.com", "too long before the @-sign"),  # RFC 5321: 64 at most
     ],
 )
 def test_invalid_addresses_are_refused_with_a_message(raw, says):

@@ -13,6 +13,7 @@ from tests.emf import directive, metric_documents, printed_lines
 from tests.welcome.conftest import event, sns_event
 from welcome import aws as aws_clients
 from welcome import services
+from welcome.store import get_store
 
 CONTEXT = SimpleNamespace(aws_request_id="c0ffee-request")
 ADDRESS = "jane.doe@example.com"
@@ -91,7 +92,7 @@ def test_a_throttled_send_is_an_error_line_and_a_failed_metric(aws, capsys):
 def test_subscription_lifecycle_metrics(aws, capsys):
     services.subscribe(ADDRESS)
     services.subscribe(ADDRESS)  # nothing new: no second count
-    services.confirm(ADDRESS)
+    services.confirm(ADDRESS, entry=get_store().get(ADDRESS).created_at)
     services.unsubscribe(ADDRESS)
     lines, out = printed_lines(capsys)
     assert ADDRESS not in out

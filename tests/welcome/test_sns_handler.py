@@ -33,6 +33,17 @@ def test_a_permanent_bounce_suppresses_each_bounced_address(store_kind, name):
     assert get_store().get("mary@example.com") is None, "only bounced recipients are touched"
 
 
+def test_a_complaint_in_other_letters_suppresses_the_same_subscriber(store_kind):
+    """SES may report the address in other letters than the reader typed: one mailbox, one
+    entry, and no variant of it can subscribe again."""
+    services.subscribe("Richard@Example.com")
+    data = notification("complaint-no-feedback")
+    data["complaint"]["complainedRecipients"] = [{"emailAddress": "RICHARD@example.com"}]
+    route(sns_event(data))
+    assert get_store().get("richard@example.com").status == SUPPRESSED
+    assert services.subscribe("richard@EXAMPLE.com") == ("richard@example.com", False)
+
+
 @pytest.mark.parametrize("name", ["complaint-no-feedback", "complaint-with-feedback"])
 def test_any_complaint_suppresses(store_kind, name):
     route(sns_event(notification(name)))

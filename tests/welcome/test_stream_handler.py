@@ -57,7 +57,7 @@ def test_modify_and_remove_records_send_nothing(aws):
     stream as MODIFY or REMOVE records: none of them sends."""
     (insert,) = subscribe_and_read(aws, "jane@example.com")
     route(event(insert))
-    services.confirm("jane@example.com")
+    services.confirm("jane@example.com", entry=get_store().get("jane@example.com").created_at)
     services.unsubscribe("jane@example.com")
     aws.dynamodb.delete_item(TableName="subscribers", Key={"email": {"S": "jane@example.com"}})
     records = aws.new_records()
@@ -207,6 +207,76 @@ def test_a_permanent_rejection_marks_the_address_and_is_not_retried(aws, ses_stu
     assert route(event(record)) == {"batchItemFailures": []}
 
 
+def test_an_invalid_address_refused_by_ses_is_rejected_beside_good_ones(aws, ses_stub):
+    """SES v2 answers BadRequestException for content it will never accept, which for a
+    welcome means the address: that record is marked rejected, not retried, and the others
+    are sent."""
+    records = subscribe_and_read(aws, "ann@example.com", "bob@example.com", "cy@example.com")
+    ses_stub.add_response("send_email", {"MessageId": "m-ann"})
+    ses_stub.add_client_error("send_email", "BadRequestException", "Illegal address", 400)
+    ses_stub.add_response("send_email", {"MessageId": "m-cy"})
+    assert route(event(*records)) == {"batchItemFailures": []}
+    ses_stub.assert_no_pending_responses()
+    assert get_store().get("bob@example.com").status == REJECTED
+    assert get_store().get("cy@example.com").welcome_message_id == "m-cy"
+
+
+def test_failing_to_record_a_send_does_not_send_twice(aws, monkeypatch, caplog):
+    """SES accepted the welcome, then marking it sent failed (three tries): the record counts
+    as done, so Lambda does not retry it into a second email, and the log says what
+    happened."""
+    (record,) = subscribe_and_read(aws, "jane@example.com")
+    store = get_store()
+    calls = []
+
+    def broken(*args, **kwargs):
+        calls.append(args)
+        raise RuntimeError("DynamoDB is having a bad day")
+
+    monkeypatch.setattr(type(store), "finish_welcome", broken)
+    assert route(event(record)) == {"batchItemFailures": []}
+    assert len(calls) == 3 and len(aws.sent()) == 1
+    assert "not recorded as sent" in caplog.text
+    # The claim stays: a duplicate delivered within the lease sends nothing either.
+    assert route(event(record))["batchItemFailures"] and len(aws.sent()) == 1
+
+
+def test_a_record_replayed_after_its_entry_expired_sends_nothing(aws, settings):
+    """A record replayed late (from the failed-records queue, say) for an entry past its TTL
+    that DynamoDB has not deleted yet: its link would lead nowhere, so nothing is sent."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    (record,) = subscribe_and_read(aws, "jane@example.com")
+    later = timezone.now() + timedelta(days=settings.WELCOME_CONFIRM_DAYS, seconds=1)
+    assert services.send_welcome("jane@example.com", now=later) == "skipped"
+    assert aws.sent() == []
+
+
+def test_an_item_that_is_not_an_entry_is_skipped_not_retried(aws):
+    """A pending item written by hand without created_at can never be welcomed: reported
+    failed, it would block the shard until it expired."""
+    aws.dynamodb.put_item(
+        TableName="subscribers",
+        Item={"email": {"S": "jane@example.com"}, "status": {"S": "pending"}, "region": {"S": "us-east-1"}},
+    )
+    (record,) = aws.new_records()
+    (good,) = subscribe_and_read(aws, "ann@example.com")
+    assert route(event(record, good)) == {"batchItemFailures": []}
+    assert recipients(aws) == ["ann@example.com"]
+
+
+def test_case_variants_of_an_address_are_one_subscriber(aws):
+    """Jane@, jane@ and JANE@ are one mailbox: one entry, one welcome; and once suppressed,
+    no variant gets through."""
+    records = subscribe_and_read(aws, "Jane@example.com", "jane@example.com", "JANE@EXAMPLE.COM")
+    assert len(records) == 1
+    route(event(*records))
+    assert recipients(aws) == ["jane@example.com"]
+    assert subscribe_and_read(aws, "Jane@Example.com") == []
+
+
 def test_an_unverified_sender_is_our_configuration_and_is_retried(aws, ses_stub):
     """SES says "not verified" for our own identity (or the sandbox): the reader's entry is
     left pending and the record retried, not marked rejected."""
@@ -286,7 +356,7 @@ def test_moto_receives_the_raw_message_with_its_headers(aws):
 def test_confirmed_entries_are_not_welcomed_again(aws):
     (record,) = subscribe_and_read(aws, "jane@example.com")
     route(event(record))
-    services.confirm("jane@example.com")
+    services.confirm("jane@example.com", entry=get_store().get("jane@example.com").created_at)
     assert get_store().get("jane@example.com").status == CONFIRMED
     route(event(record))
     assert len(aws.sent()) == 1

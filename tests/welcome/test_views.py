@@ -52,8 +52,8 @@ def test_the_form_subscribes_and_redirects_to_check_your_inbox(csrf_client):
     response = post_form(csrf_client, "Jane@Example.COM")
     assert response.status_code == 303 and response["Location"] == "/subscribe/thanks/"
     assert not response.cookies
-    assert get_store().get("Jane@example.com").status == PENDING
-    assert [m.to for m in mail.outbox] == [["Jane@example.com"]]
+    assert get_store().get("jane@example.com").status == PENDING
+    assert [m.to for m in mail.outbox] == [["jane@example.com"]]
     assert "Check your inbox" in csrf_client.get(response["Location"]).content.decode()
 
 
@@ -209,6 +209,57 @@ def test_confirming_after_unsubscribing_does_not_resubscribe(csrf_client):
     assert get_store().get("jane@example.com").status == UNSUBSCRIBED
 
 
+def test_an_old_confirm_link_cannot_confirm_a_later_subscription(csrf_client, settings):
+    """Jane confirmed, then left; somebody else subscribes her address again. Her old link
+    must not confirm what she did not ask for: only the new email's link can."""
+    post_form(csrf_client, "jane@example.com")
+    old_confirm, unsubscribe = links(mail.outbox[0])
+    csrf_client.post(old_confirm)
+    csrf_client.post(unsubscribe)
+    post_form(csrf_client, "jane@example.com")  # a confirmed reader may come back at once
+    assert len(mail.outbox) == 2
+    response = csrf_client.post(old_confirm)
+    assert response.status_code == 404 and "couldn\u2019t find" in response.content.decode()
+    assert get_store().get("jane@example.com").status == PENDING
+    new_confirm, _ = links(mail.outbox[1])
+    assert csrf_client.post(new_confirm).status_code == 200
+    assert get_store().get("jane@example.com").status == CONFIRMED
+
+
+def test_unsubscribing_from_an_unwanted_confirmation_stops_further_ones(csrf_client):
+    """A forger subscribes Jane; she unsubscribes from the email she never wanted. The next
+    forged subscribe gets the usual answer but sends nothing."""
+    post_form(csrf_client, "jane@example.com")
+    _, unsubscribe = links(mail.outbox[0])
+    csrf_client.post(unsubscribe)
+    response = post_form(csrf_client, "jane@example.com")
+    assert (response.status_code, response["Location"]) == (303, "/subscribe/thanks/")
+    assert len(mail.outbox) == 1
+    assert get_store().get("jane@example.com").status == UNSUBSCRIBED
+
+
+@pytest.mark.parametrize("origin", ["https://x:abc", "https://x:99999", "http://[::1", "https://"])
+def test_a_malformed_origin_is_refused_not_an_error(csrf_client, origin):
+    assert post_form(csrf_client, "jane@example.com", HTTP_ORIGIN=origin).status_code == 403
+    response = post_json(csrf_client, {"email": "jane@example.com"}, HTTP_ORIGIN=origin)
+    assert response.status_code == 403 and response.json()["error"]["code"] == "cross_site_request"
+    assert list(get_store().all()) == []
+
+
+def test_json_nested_too_deep_is_invalid_json(csrf_client):
+    body = "[" * 100_000 + "]" * 100_000
+    response = csrf_client.post("/api/v1/subscribers/", body, content_type="application/json")
+    assert response.status_code == 400 and response.json()["error"]["code"] == "invalid_json"
+
+
+def test_a_body_over_the_upload_limit_gets_the_api_error_shape(csrf_client, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    body = json.dumps({"email": "jane@example.com", "padding": "x" * 2000})
+    response = csrf_client.post("/api/v1/subscribers/", body, content_type="application/json")
+    assert response.status_code == 413 and response.json()["error"]["code"] == "payload_too_large"
+    assert list(get_store().all()) == []
+
+
 def test_a_suppressed_address_stays_suppressed_when_unsubscribing(csrf_client):
     get_store().suppress("jane@example.com", now=timezone.now(), reason="complaint: abuse")
     response = csrf_client.post(f"/unsubscribe/{tokens.unsubscribe_token('jane@example.com')}/")
@@ -217,7 +268,7 @@ def test_a_suppressed_address_stays_suppressed_when_unsubscribing(csrf_client):
 
 
 def test_confirming_an_entry_that_is_gone_says_so(csrf_client):
-    response = csrf_client.post(f"/confirm/{tokens.confirm_token('gone@example.com')}/")
+    response = csrf_client.post(f"/confirm/{tokens.confirm_token('gone@example.com', '2026-11-22T08:00:00.000000Z')}/")
     assert response.status_code == 404 and "couldn\u2019t find" in response.content.decode()
     assert_private(response)
 
@@ -234,7 +285,7 @@ def test_a_bad_token_gets_a_clear_page(csrf_client, kind, method):
 def test_an_expired_confirm_link_says_it_expired(csrf_client, monkeypatch, settings):
     import time
 
-    token = tokens.confirm_token("jane@example.com")
+    token = tokens.confirm_token("jane@example.com", "2026-11-22T08:00:00.000000Z")
     later = time.time() + (settings.WELCOME_CONFIRM_DAYS + 1) * 86400
     monkeypatch.setattr(time, "time", lambda: later)
     response = csrf_client.post(f"/confirm/{token}/")
