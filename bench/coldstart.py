@@ -35,33 +35,28 @@ import json
 import os
 import random
 import secrets
-import shutil
-import socket
 import statistics
 import subprocess
 import sys
-import sysconfig
 import tempfile
 import time
-import urllib.request
-import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from deploy.package import ensure_lambda_venv, recompile, unzipped_size, zappa_package  # noqa: E402
+from bench.lambda_stage import (  # noqa: E402
+    REGION,
+    build_bare,
+    build_ours,
+    check_generated_settings,
+    lambda_runtime,
+    start_moto,
+    unpack,
+)
+from deploy.package import unzipped_size  # noqa: E402
 from dispatch.local import api_gateway_request, s3_object_created_event  # noqa: E402
 
-BUILD = ROOT / "build"
-# Hidden directories: `zappa package` walks the project looking for `zappa.websocket` imports
-# and skips only hidden and venv-named ones; a visible venv holding Zappa would end up as
-# WEBSOCKET_HANDLER_MODULE in every package built from this tree.
-BARE_VENV = BUILD / ".bench-bare-venv"
-MOTO_DEPS = BUILD / ".bench-moto-server"  # flask + flask-cors: moto's server mode needs them
-DEV_SITE = sysconfig.get_paths()["purelib"]
-RUNTIME_MODULES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "six.py", "urllib3")
-REGION = "eu-west-1"
 HOST = "abc123.execute-api.eu-west-1.amazonaws.com"
 BUCKET = "blog-dev-media"
 PHOTO_KEY = "uploads/bench/coldstart.jpg"
@@ -108,115 +103,6 @@ else:
 print(json.dumps({"ms": {k: (v - T0) * 1000 for k, v in marks.items()}, "result": summary}, default=str))
 """
 
-BARE_SETTINGS = """\
-SECRET_KEY = "bench-only-not-a-secret-" + "x" * 40
-DEBUG = False
-ALLOWED_HOSTS = ["*"]
-ROOT_URLCONF = "hello.urls"
-INSTALLED_APPS = []
-MIDDLEWARE = []
-USE_TZ = True
-"""
-BARE_URLS = """\
-from django.http import HttpResponse
-from django.urls import path
-
-
-def hello(request):
-    return HttpResponse("hello")
-
-
-urlpatterns = [path("", hello)]
-"""
-# Of our exclude list, the entries naming our own project's files.
-PROJECT_ONLY = {"bench", "infra", "deploy", "var", "build", "node_modules", ".ci", "Makefile"}
-
-
-def pins(*names):
-    found = {}
-    for line in (ROOT / "requirements.txt").read_text().splitlines():
-        name, _, version = line.partition("==")
-        if name.strip().lower() in names:
-            found[name.strip().lower()] = version.strip()
-    return [f"{name}=={found[name]}" for name in names]
-
-
-def pip(python, *args):
-    done = subprocess.run([python, "-m", "pip", "-q", *args], capture_output=True, text=True)
-    if done.returncode != 0:
-        sys.exit(f"pip {' '.join(map(str, args))} failed:\n{done.stdout}{done.stderr}")
-
-
-def build_ours(out):
-    """(raw zappa zip, recompiled zip), from one `zappa package`."""
-    ensure_lambda_venv()
-    raw, fast = out / "blog-dev-raw.zip", out / "blog-dev.zip"
-    zappa_package("dev", raw)
-    shutil.copyfile(raw, fast)
-    recompile(fast)
-    return raw, fast
-
-
-def build_bare(out):
-    requirements = pins("django", "zappa")
-    stamp = BARE_VENV / ".installed"
-    if not stamp.exists() or stamp.read_text() != "\n".join(requirements):
-        shutil.rmtree(BARE_VENV, ignore_errors=True)
-        subprocess.run([sys.executable, "-m", "venv", str(BARE_VENV)], check=True)
-        pip(BARE_VENV / "bin" / "python", "install", *requirements)
-        stamp.write_text("\n".join(requirements))
-    project = out / "bare"
-    (project / "hello").mkdir(parents=True)
-    (project / "hello" / "__init__.py").write_text("")
-    (project / "hello" / "settings.py").write_text(BARE_SETTINGS)
-    (project / "hello" / "urls.py").write_text(BARE_URLS)
-    ours = json.loads((ROOT / "zappa_settings.json").read_text())["dev"]
-    stage = {key: ours[key] for key in ("aws_region", "runtime", "architecture", "debug", "log_level")}
-    stage.update(
-        {
-            key: ours[key]
-            for key in ("keep_warm", "use_precompiled_packages", "binary_support", "exclude_glob")
-        }
-    )
-    stage.update(
-        project_name="hello",
-        django_settings="hello.settings",
-        s3_bucket="bench-unused",
-        exclude=[item for item in ours["exclude"] if item not in PROJECT_ONLY],
-    )
-    (project / "zappa_settings.json").write_text(json.dumps({"dev": stage}, indent=2))
-    bare_zip = out / "bare-dev.zip"
-    env = {
-        **os.environ,
-        "VIRTUAL_ENV": str(BARE_VENV),
-        "PATH": f"{BARE_VENV / 'bin'}:{os.environ.get('PATH', '')}",
-        "AWS_DEFAULT_REGION": REGION,
-    }
-    subprocess.run(
-        [BARE_VENV / "bin" / "zappa", "package", "dev", "-o", bare_zip],
-        cwd=project,
-        env=env,
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
-    recompile(bare_zip)
-    return bare_zip
-
-
-def check_generated_settings(zip_path):
-    """Stop if Zappa's generated settings hold something that would change the cold start."""
-    with zipfile.ZipFile(zip_path) as archive:
-        generated = archive.read("zappa_settings.py").decode()
-    for line in generated.splitlines():
-        if line.startswith(("WEBSOCKET_HANDLER_MODULE", "SLIM_HANDLER=True", "REMOTE_ENV", "ARCHIVE_PATH")):
-            sys.exit(f"{zip_path.name}: unexpected `{line}` in the generated zappa_settings.py")
-
-
-def unpack(zip_path, tree):
-    with zipfile.ZipFile(zip_path) as archive:
-        archive.extractall(tree)
-    return tree
-
 
 def photo_jpeg(width, height):
     """A camera-like JPEG: colour fields, shapes, grain (flat colour would flatter the codec)."""
@@ -235,70 +121,6 @@ def photo_jpeg(width, height):
     buffer = io.BytesIO()
     image.save(buffer, "JPEG", quality=90)
     return buffer.getvalue()
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_moto(work):
-    """moto's server in a process of its own; its flask dependency is installed aside once."""
-    probe = subprocess.run([sys.executable, "-c", "import flask, flask_cors"], capture_output=True)
-    env = {**os.environ}
-    if probe.returncode != 0:
-        if not (MOTO_DEPS / "flask_cors").exists():
-            pip(sys.executable, "install", "--target", MOTO_DEPS, "flask", "flask-cors")
-        env["PYTHONPATH"] = str(MOTO_DEPS)
-    port = free_port()
-    log = (work / "moto.log").open("w")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(f"{url}/moto-api/", timeout=1).close()
-            return server, url
-        except OSError:
-            if server.poll() is not None:
-                break
-            time.sleep(0.1)
-    server.kill()
-    sys.exit(f"moto server did not start; see its log:\n{(work / 'moto.log').read_text()[-3000:]}")
-
-
-def lambda_runtime(work):
-    """What Lambda's Python runtime puts on the path after the package (boto3 and its
-    dependencies), linked from the dev venv, and nothing else from it."""
-    runtime = work / "lambda-runtime"
-    runtime.mkdir()
-    for name in RUNTIME_MODULES:
-        (runtime / name).symlink_to(Path(DEV_SITE) / name)
-    return str(runtime)
-
-
-def fill_photo_dimensions(var):
-    """seed_demo saves its photos from unnamed ContentFiles, so Django never records their
-    width and height, and then every Photo loaded opens its image file to measure it (an S3
-    GET each on Lambda). Photos uploaded through the admin have them: fill them in here so
-    the bench measures the site as it will be, not that artefact. Returns how many."""
-    import sqlite3
-
-    from PIL import Image
-
-    with sqlite3.connect(var / "db.sqlite3") as db:
-        rows = db.execute("SELECT id, image FROM blog_photo WHERE width IS NULL OR height IS NULL").fetchall()
-        for photo_id, name in rows:
-            with Image.open(var / "media" / name) as image:
-                db.execute(
-                    "UPDATE blog_photo SET width = ?, height = ? WHERE id = ?", (*image.size, photo_id)
-                )
-    return len(rows)
 
 
 def aws_env(endpoint):
@@ -426,7 +248,6 @@ def main():
         bare_env = {key: http_env[key] for key in ("AWS_LAMBDA_FUNCTION_NAME", "AWS_REGION", "LOG_LEVEL")}
         for command in ("migrate --noinput", "seed_demo"):
             probe.run(trees["blog"], "entry", {"manage": command}, http_env)
-        filled = fill_photo_dimensions(var)
 
         server, endpoint = start_moto(work)
         try:
@@ -460,7 +281,7 @@ def main():
             server.terminate()
             server.wait(timeout=10)
 
-        print_report(args, times, (width, height), filled, (blog_zip, raw_zip, bare_zip), started)
+        print_report(args, times, (width, height), (blog_zip, raw_zip, bare_zip), started)
         if args.importtime:
             print_importtime(*importtimes)
 
@@ -469,7 +290,7 @@ def median(times, name, mark="done", start=None):
     return statistics.median(ms[mark] - (ms[start] if start else 0) for ms in times[name])
 
 
-def print_report(args, times, photo, filled, zips, started):
+def print_report(args, times, photo, zips, started):
     def row(label, name, ratio=""):
         values = [ms["done"] for ms in times[name]]
         print(f"{label:<46} {statistics.median(values):7.0f} {min(values):7.0f}  {ratio}")
@@ -510,8 +331,6 @@ def print_report(args, times, photo, filled, zips, started):
     print(f"  HTTP <= {HTTP_TARGET} x bare:  {blog / bare:.2f} x  {verdict[blog <= HTTP_TARGET * bare]}")
     print(f"  S3 <= {S3_TARGET} x HTTP:   {s3 / blog:.2f} x  {verdict[s3 <= S3_TARGET * blog]}")
     print(f"  zip <= 25 MB:       {size / 1e6:.1f} MB  {verdict[size <= ZIP_TARGET]}")
-    if filled:
-        print(f"(seed_demo left {filled} photos without width/height: filled in, see fill_photo_dimensions)")
     print(f"(whole run {time.perf_counter() - started:.0f} s)")
 
 

@@ -21,6 +21,9 @@ def test_seed_demo_loads_once_and_prints_a_working_login(client, settings, tmp_p
     assert counts[0] >= 5 and counts[1] >= 3 and counts[2] >= 3
     assert (Post.objects.count(), Photo.objects.count(), Tag.objects.count()) == counts
     assert Post.objects.drafts().exists() and Post.objects.scheduled().exists()
+    # Recorded dimensions: without them every page listing a photo opens its file (an S3 GET).
+    assert not Photo.objects.filter(width__isnull=True).exists()
+    assert not Photo.objects.filter(height__isnull=True).exists()
     assert AuthorProfile.objects.filter(user__posts__isnull=False).distinct().count() == 2
     assert "nothing loaded" in second
 
