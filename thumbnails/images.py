@@ -8,7 +8,8 @@ that largest rendition rather than on the source. Encoding, WebP above all, is m
 is left; Pillow's encoders run without the GIL (JPEG's only when writing to a file, hence
 `_save`), so the widths are encoded on two threads, as are the bands of the first resize.
 
-Every failure that is the file's fault raises `ImageRejected` with a short `reason`.
+Every failure that is the file's fault raises `ImageRejected` with a short `reason` (it and
+the limits checked before decoding and encoding live in `limits`).
 """
 
 import contextlib
@@ -20,7 +21,8 @@ from dataclasses import dataclass, field
 
 from PIL import ExifTags, Image, UnidentifiedImageError, features
 
-from thumbnails import colour
+from thumbnails import colour, limits
+from thumbnails.limits import ImageRejected
 from thumbnails.naming import CONTENT_TYPES, WIDTHS, rendition_widths
 
 # 80 MP: every camera short of medium format, and a 16000x4000 panorama. Pillow's own limit
@@ -59,17 +61,6 @@ _TRANSPOSE = {
 _SWAPS_AXES = {5, 6, 7, 8}
 
 
-class ImageRejected(Exception):
-    """The upload cannot be made into renditions; `reason` says why in one word.
-
-    Reasons: empty, not_an_image, unsupported_format, truncated, too_many_pixels, corrupt.
-    """
-
-    def __init__(self, reason: str, message: str) -> None:
-        super().__init__(message)
-        self.reason = reason
-
-
 @dataclass(frozen=True, slots=True)
 class Rendition:
     width: int
@@ -89,16 +80,18 @@ def render_renditions(
     """Every rendition of the image in `data`: narrowest first, then in the order of `formats`.
 
     Widths wider than the (upright) source are skipped; a source narrower than all of them
-    gets one rendition at its own width. The output is upright, sRGB, has no metadata, and
-    is the same bytes for the same input. Raises ImageRejected for a bad file.
+    gets one rendition at its own width. Widths too tall for an encoder are skipped too, and
+    a source too tall for all of them rejected. The output is upright, sRGB, has no metadata,
+    and is the same bytes for the same input. Raises ImageRejected for a bad file.
     """
     formats = _check_formats(formats)
     with ThreadPoolExecutor(_WORKERS, thread_name_prefix="thumbnails") as pool:
-        base, sizes = _decode(data, widths, max_pixels, pool)
+        base, sizes = _decode(data, widths, max_pixels, pool, formats)
         # Widest first, so the longest job starts first; collected in a fixed order, so
         # the result does not depend on which thread finishes when.
         futures = {size: pool.submit(_render_size, base, size, formats) for size in reversed(sizes)}
-        return [rendition for size in sizes for rendition in futures[size].result()]
+        with limits.encoder_refusals():
+            return [rendition for size in sizes for rendition in futures[size].result()]
 
 
 def load_upright(data: bytes, width: int, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image.Image:
@@ -109,7 +102,7 @@ def load_upright(data: bytes, width: int, *, max_pixels: int = DEFAULT_MAX_PIXEL
 
 
 def _decode(
-    data: bytes, widths: tuple[int, ...], max_pixels: int, pool: ThreadPoolExecutor
+    data: bytes, widths: tuple[int, ...], max_pixels: int, pool: ThreadPoolExecutor, formats=()
 ) -> tuple[Image.Image, list[tuple[int, int]]]:
     """The largest rendition's pixels, and the sizes to make, narrowest first."""
     if not widths or not all(isinstance(w, int) and w > 0 for w in widths):
@@ -119,6 +112,8 @@ def _decode(
     with _untrusted_input():
         img = _open(data, max_pixels)
     with img:  # closing frees the decoded source (up to hundreds of MB) before encoding
+        if img.format in ("JPEG", "MPO"):
+            limits.check_jpeg_scans(data)
         with _untrusted_input():
             if img.format not in ("JPEG", "MPO"):
                 # No draft to set up, so decode now: getexif() would decode a PNG itself
@@ -128,6 +123,7 @@ def _decode(
             up_width, up_height = img.size[::-1] if orientation in _SWAPS_AXES else img.size
             # Heights from the source's proportions, not from a rounded rendition's.
             sizes = [(w, max(1, round(w * up_height / up_width))) for w in rendition_widths(up_width, widths)]
+            sizes = limits.encodable(sizes, formats)
             stored = sizes[-1][::-1] if orientation in _SWAPS_AXES else sizes[-1]
             # JPEG only: libjpeg decodes at 1/2, 1/4 or 1/8 scale, the smallest still >= `stored`.
             # `box` is the source's exact extent in the smaller image (it may end mid-pixel).

@@ -60,6 +60,15 @@ def rendition_key(source_key: str, width: int, fmt: str) -> str:
     return f"{rendition_prefix(source_key)}{width}.{extension(fmt)}"
 
 
+def is_rendition_name(name: str) -> bool:
+    """True if `name`, a file name in a rendition folder, is one `rendition_key` makes
+    (``640.webp``): not the manifest, nor a sub-folder of another photo's renditions."""
+    width, dot, ext = name.partition(".")
+    return (
+        bool(dot) and ext in EXTENSIONS.values() and width.isascii() and width.isdigit() and width[0] != "0"
+    )
+
+
 def rendition_widths(source_width: int, widths: tuple[int, ...] = WIDTHS) -> list[int]:
     """The widths, narrowest first, to make for a source `source_width` pixels wide.
 

@@ -53,8 +53,13 @@ class S3Objects:
         )
 
     def list(self, prefix):
+        """The keys starting with `prefix` and with no `/` after it: for a folder, the files
+        directly in it, not those in its sub-folders (another photo's renditions)."""
         keys = []
-        for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix):
+        pages = self.client.get_paginator("list_objects_v2").paginate(
+            Bucket=self.bucket, Prefix=prefix, Delimiter="/"
+        )
+        for page in pages:
             keys.extend(item["Key"] for item in page.get("Contents", ()))
         return keys
 
@@ -102,7 +107,7 @@ class LocalObjects:
         folder = base if prefix.endswith("/") else base.parent
         if not folder.is_dir():
             return []
-        keys = (p.relative_to(self.root.resolve()).as_posix() for p in folder.rglob("*") if p.is_file())
+        keys = (p.relative_to(self.root.resolve()).as_posix() for p in folder.iterdir() if p.is_file())
         return sorted(key for key in keys if key.startswith(prefix))
 
     def delete(self, keys):

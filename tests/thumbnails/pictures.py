@@ -38,3 +38,13 @@ def photo(size=(1000, 750)) -> Image.Image:
     img = Image.radial_gradient("L").resize(size).convert("RGB")
     noise = Image.effect_noise(size, 40).convert("RGB")
     return Image.blend(img, noise, 0.3)
+
+
+def with_repeated_scan(data: bytes, times: int) -> bytes:
+    """The progressive JPEG `data` with its last scan (SOS segment and entropy-coded data)
+    repeated `times` more times: still valid (the Huffman tables in force are the last scan's),
+    and each repeat is another full pass for libjpeg. As Pillow writes it: the last scan runs
+    to the EOI, and an SOS marker cannot occur in entropy-coded data (0xFF is stuffed there)."""
+    assert data.endswith(b"\xff\xd9")
+    last = data.rindex(b"\xff\xda")
+    return data[:-2] + data[last:-2] * times + b"\xff\xd9"
