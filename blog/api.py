@@ -15,6 +15,8 @@ from blog.seo import absolute_media_url
 from blog.urlpaths import path_for
 
 MAX_FILTER_LENGTH = 200
+# Enough for any integer the API takes (pages go up to 1,000,000).
+MAX_INT_DIGITS = 9
 
 
 def error_response(status, code, message):
@@ -44,11 +46,20 @@ def _absolute(path):
     return settings.SITE_URL + path
 
 
-def _page_number(request):
-    raw = request.GET.get("page", "1")
-    if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= 1_000_000:
+def _query_int(request, name, default, low, high):
+    """The whole number in `?name=`, within [low, high]; None if it is anything else.
+
+    The length is checked before int(): Python refuses to convert more than 4,300 digits
+    (ValueError), and a number that long is never in range anyway."""
+    raw = request.GET.get(name, str(default))
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= MAX_INT_DIGITS):
         return None
-    return int(raw)
+    value = int(raw)
+    return value if low <= value <= high else None
+
+
+def _page_number(request):
+    return _query_int(request, "page", 1, 1, 1_000_000)
 
 
 def _page_link(request, number):

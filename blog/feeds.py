@@ -1,5 +1,9 @@
 """RSS and Atom feeds, site-wide and per tag. Links are absolute from SITE_URL, never from
-the Host header (behind CloudFront, API Gateway's host is not the readers' one)."""
+the Host header (behind CloudFront, API Gateway's host is not the readers' one).
+
+Text fields are stripped of XML-invalid characters when saved; the feeds strip them again for
+text that came in another way (usernames, rows written before that, raw updates), since one
+such character makes Django refuse the whole feed, or write one that readers cannot parse."""
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
@@ -8,6 +12,7 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 
 from blog.models import Post, Tag
+from blog.xmltext import xml_safe
 
 FEED_LENGTH = 20
 
@@ -34,10 +39,10 @@ class LatestPostsRss(Feed):
         return Post.objects.published().for_listing().newest_first()[:FEED_LENGTH]
 
     def item_title(self, post):
-        return post.title
+        return xml_safe(post.title)
 
     def item_description(self, post):
-        return post.body_html
+        return xml_safe(post.body_html)
 
     def item_link(self, post):
         return settings.SITE_URL + post.get_absolute_url()
@@ -46,7 +51,7 @@ class LatestPostsRss(Feed):
         return self.item_link(post)
 
     def item_author_name(self, post):
-        return post.author_name
+        return xml_safe(post.author_name)
 
     def item_pubdate(self, post):
         return post.publish_at
@@ -55,7 +60,7 @@ class LatestPostsRss(Feed):
         return post.updated_at
 
     def item_categories(self, post):
-        return [tag.name for tag in post.tags.all()]
+        return [xml_safe(tag.name) for tag in post.tags.all()]
 
 
 class LatestPostsAtom(LatestPostsRss):
@@ -70,10 +75,10 @@ class TagPostsRss(LatestPostsRss):
         return get_object_or_404(Tag.objects.in_use(), slug=slug)
 
     def title(self, tag):
-        return f"{settings.SITE_NAME}: {tag.name}"
+        return xml_safe(f"{settings.SITE_NAME}: {tag.name}")
 
     def description(self, tag):
-        return f"Posts tagged {tag.name}."
+        return xml_safe(f"Posts tagged {tag.name}.")
 
     subtitle = description
 

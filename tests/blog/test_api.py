@@ -83,6 +83,11 @@ def test_tags_list_counts_published_posts_only(client, make_post):
         ("/api/v1/posts/?page=99", 404, "page_not_found"),
         ("/api/v1/posts/?tag=" + "x" * 201, 400, "invalid_parameter"),
         ("/api/v1/tags/?page=-1", 400, "invalid_parameter"),
+        # More digits than int() converts (4,300): refused before it, not a 500.
+        ("/api/v1/posts/?page=" + "1" * 5000, 400, "invalid_parameter"),
+        ("/api/v1/tags/?page=" + "9" * 4301, 400, "invalid_parameter"),
+        ("/api/v1/posts/?q=x&page=" + "1" * 5000, 400, "invalid_parameter"),
+        ("/api/v1/posts/?page=1000001", 400, "invalid_parameter"),
         ("/api/v1/unknown/", 404, "not_found"),
     ],
 )
