@@ -23,7 +23,10 @@ def test_the_welcome_has_text_html_links_and_one_click_headers(settings):
     html, mimetype = message.alternatives[0]
     assert mimetype == "text/html"
     confirm = re.search(r"https://blog\.example\.com/confirm/[^/\s\"]+/", message.body).group(0)
-    assert tokens.read_confirm_token(confirm.split("/")[-2]) == ("jane@example.com", "2026-11-22T08:00:00.000000Z")
+    assert tokens.read_confirm_token(confirm.split("/")[-2]) == (
+        "jane@example.com",
+        "2026-11-22T08:00:00.000000Z",
+    )
     for body in (message.body, html):
         assert confirm in body
         assert unsubscribe in body

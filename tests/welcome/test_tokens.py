@@ -8,12 +8,14 @@ from django.core import signing
 
 from welcome import tokens
 
-
 ENTRY = "2026-11-22T08:00:00.000000Z"
 
 
 def test_tokens_round_trip():
-    assert tokens.read_confirm_token(tokens.confirm_token("jane@example.com", ENTRY)) == ("jane@example.com", ENTRY)
+    assert tokens.read_confirm_token(tokens.confirm_token("jane@example.com", ENTRY)) == (
+        "jane@example.com",
+        ENTRY,
+    )
     assert tokens.read_unsubscribe_token(tokens.unsubscribe_token("jane@example.com")) == "jane@example.com"
 
 

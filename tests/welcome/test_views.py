@@ -268,7 +268,9 @@ def test_a_suppressed_address_stays_suppressed_when_unsubscribing(csrf_client):
 
 
 def test_confirming_an_entry_that_is_gone_says_so(csrf_client):
-    response = csrf_client.post(f"/confirm/{tokens.confirm_token('gone@example.com', '2026-11-22T08:00:00.000000Z')}/")
+    response = csrf_client.post(
+        f"/confirm/{tokens.confirm_token('gone@example.com', '2026-11-22T08:00:00.000000Z')}/"
+    )
     assert response.status_code == 404 and "couldn\u2019t find" in response.content.decode()
     assert_private(response)
 
