@@ -12,7 +12,14 @@ import os
 from django.conf import settings
 from django.core.files.storage import default_storage
 
-from thumbnails.naming import is_upload_key, manifest_key, rendition_key
+from thumbnails.naming import (
+    MANIFEST,
+    is_rendition_name,
+    is_upload_key,
+    manifest_key,
+    rendition_key,
+    rendition_prefix,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -116,3 +123,46 @@ def rerender(photo):
         report(result, observe.milliseconds_since(start))
     refresh_renditions(photo)
     return result
+
+
+def discard_upload(name):
+    """Delete an upload that no photo uses any more: the source (it may carry GPS), its
+    renditions and its manifest, then invalidate the renditions on CloudFront, where they are
+    cached for a year. Called after the deleting transaction commits; a failure is logged,
+    never raised (the photo is gone either way; `rerender_photos` and S3 tools can finish).
+    Returns the storage names deleted."""
+    from blog.cdn import invalidate_after_commit
+    from blog.models import Photo
+
+    if not name or not is_upload_key(name) or Photo.objects.filter(image=name).exists():
+        return []
+    deleted = []
+    try:
+        folder = rendition_prefix(name)
+        names = [] if _belongs_to_another_upload(name) else _rendition_files(folder)
+        for key in [name, *names]:
+            default_storage.delete(key)
+            deleted.append(key)
+    except Exception:
+        logger.exception("Could not delete every file of the deleted upload %s", name)
+    invalidate_after_commit({f"/{rendition_prefix(name)}*"})
+    logger.info("Deleted upload %s and %d rendition file(s)", name, len(deleted) - 1)
+    return deleted
+
+
+def _belongs_to_another_upload(name):
+    """True if the folder's manifest names another upload (two uploads whose names differ
+    only in their extension share a folder): its renditions are not ours to delete."""
+    try:
+        with default_storage.open(manifest_key(name)) as file:
+            return json.loads(file.read()).get("key") != name
+    except FileNotFoundError:
+        return False
+
+
+def _rendition_files(folder):
+    try:
+        _, files = default_storage.listdir(folder)
+    except FileNotFoundError:
+        return []
+    return [folder + f for f in files if is_rendition_name(f) or f == MANIFEST]

@@ -1,7 +1,8 @@
 """Publishing reaches readers at once: any save, tag change or delete of a post that readers
 can see (before or after the change) queues a CloudFront invalidation of every path that
 shows it, sent once after the transaction commits. Scheduled posts are announced by
-`blog.tasks.publish_due_posts` when they become due."""
+`blog.tasks.publish_due_posts` when they become due. A photo's upload and renditions go when
+the photo is deleted or given another file (`blog.renditions.discard_upload`)."""
 
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
@@ -9,7 +10,7 @@ from django.dispatch import receiver
 
 from blog.cdn import invalidate_after_commit, post_paths
 from blog.models import Photo, Post, Tag
-from blog.renditions import deliver_upload_locally
+from blog.renditions import deliver_upload_locally, discard_upload
 
 
 def _visible_state(post):
@@ -74,6 +75,7 @@ def reset_renditions_on_new_image(sender, instance, raw=False, **kwargs):
         Photo.objects.filter(pk=instance.pk).values_list("image", flat=True).first() if instance.pk else None
     )
     instance._new_image = old_name != instance.image.name
+    instance._replaced_image = old_name if instance._new_image else None
     if instance._new_image:
         instance.renditions_status = Photo.Renditions.PENDING
         instance.renditions_reason = ""
@@ -82,6 +84,20 @@ def reset_renditions_on_new_image(sender, instance, raw=False, **kwargs):
 
 @receiver(post_save, sender=Photo)
 def make_renditions_locally(sender, instance, raw=False, **kwargs):
+    # Read before anything runs: outside a transaction on_commit runs at once, and the
+    # delivery saves the photo again, which resets these.
+    replaced = getattr(instance, "_replaced_image", None)
+    instance._replaced_image = None
     if not raw and getattr(instance, "_new_image", False):
         instance._new_image = False
         transaction.on_commit(lambda: deliver_upload_locally(instance))
+    if not raw and replaced:
+        transaction.on_commit(lambda: discard_upload(replaced))
+
+
+@receiver(post_delete, sender=Photo)
+def discard_deleted_photo(sender, instance, **kwargs):
+    """A deleted photo takes its upload and renditions with it (an editor deleting a photo
+    expects it gone, GPS and all), once the delete has committed."""
+    name = instance.image.name
+    transaction.on_commit(lambda: discard_upload(name))
