@@ -10,7 +10,7 @@ import zlib
 from pathlib import Path
 
 import pytest
-from PIL import Image, ImageFile, PngImagePlugin, features
+from PIL import Image, PngImagePlugin, features
 
 from tests.thumbnails.pictures import decoded, encode, mean_difference, photo
 from thumbnails.images import ImageRejected, load_upright, render_renditions
@@ -239,20 +239,6 @@ def test_garbage_after_a_valid_header_is_corrupt():
     with pytest.raises(ImageRejected) as caught:
         render_renditions(broken)
     assert caught.value.reason == "corrupt"
-
-
-@pytest.fixture
-def decoding_forbidden(monkeypatch):
-    """Records any attempt to decode pixel data."""
-    calls = []
-    original = ImageFile.ImageFile.load
-
-    def load(self):
-        calls.append(self.size)
-        return original(self)
-
-    monkeypatch.setattr(ImageFile.ImageFile, "load", load)
-    return calls
 
 
 @pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarning")

@@ -4,7 +4,7 @@ import errno
 import time
 
 import pytest
-from PIL import Image, ImageFile
+from PIL import Image
 
 from tests.thumbnails.pictures import decoded, encode, photo, with_repeated_scan
 from thumbnails import images, limits
@@ -85,20 +85,6 @@ def test_what_may_pass_while_encoding_is_not_a_rejection(monkeypatch, error):
 
 
 # --- progressive JPEG scans -----------------------------------------------------------
-
-
-@pytest.fixture
-def decoding_forbidden(monkeypatch):
-    """Records any attempt to decode pixel data."""
-    calls = []
-    original = ImageFile.ImageFile.load
-
-    def load(self):
-        calls.append(self.size)
-        return original(self)
-
-    monkeypatch.setattr(ImageFile.ImageFile, "load", load)
-    return calls
 
 
 def progressive(size=(200, 150), mode="RGB", **options) -> bytes:
