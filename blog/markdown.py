@@ -11,6 +11,9 @@ from blog.nesting import MAX_HTML_DEPTH, limit_nesting
 URL_SCHEMES = frozenset({"http", "https", "mailto"})
 # Removed with their content, not just unwrapped: their text is never meant for readers.
 CLEAN_CONTENT_TAGS = frozenset({"script", "style", "iframe", "object", "embed", "template", "noscript"})
+# nh3's allowed attributes without `cite` (on blockquote, q, ins, del): it holds a URL that
+# nh3's scheme filter does not check (`javascript:` survives), and no browser shows it.
+ATTRIBUTES = {tag: set(names) - {"cite"} for tag, names in nh3.ALLOWED_ATTRIBUTES.items()}
 
 # nh3 is quadratic in nesting depth: Post.clean refuses longer bodies and deeper HTML
 # (blog.nesting), and render_markdown never hands nh3 deeper HTML whoever calls it.
@@ -52,5 +55,6 @@ def render_markdown(text: str) -> str:
         html,
         clean_content_tags=set(CLEAN_CONTENT_TAGS),
         url_schemes=set(URL_SCHEMES),
+        attributes=ATTRIBUTES,
         link_rel="noopener noreferrer",
     )

@@ -27,6 +27,8 @@ HOSTILE = [
     '<a href="vbscript:msgbox(1)">vb</a>',
     "<!-- <script>alert(1)</script> -->",
     '<p title="</p><script>alert(1)</script>">t</p>',
+    '<blockquote cite="javascript:alert(1)">quoted</blockquote>',
+    '<q cite="JAVASCRIPT:alert(1)">q</q><del cite="vbscript:x">d</del><ins cite="data:,x">i</ins>',
 ]
 
 
