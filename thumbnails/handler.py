@@ -21,7 +21,15 @@ import urllib.parse
 
 from dispatch import observe
 from thumbnails.images import ImageRejected, render_renditions
-from thumbnails.naming import is_rendition_name, is_upload_key, manifest_key, rendition_key, rendition_prefix
+from thumbnails.naming import (
+    MAX_KEY_BYTES,
+    is_rendition_name,
+    is_upload_key,
+    manifest_key,
+    rendition_key,
+    rendition_prefix,
+    renditions_fit,
+)
 from thumbnails.objects import ObjectMissing, objects_for
 
 logger = logging.getLogger(__name__)
@@ -68,6 +76,15 @@ def _handle_record(record, outcome):
         # cover them: nothing to do, so nothing ever loops.
         outcome["skipped"].append({"key": key, "why": f"{name} is not an upload"})
         observe.emit("skipped", f"{name} is not an upload", key=key)
+        return
+    if not renditions_fit(key):
+        why = f"the key is too long: its renditions' keys would pass S3's {MAX_KEY_BYTES:,}-byte limit"
+        logger.error("Skipped %s: %s", key[:200], why)
+        outcome["skipped"].append({"key": key, "why": why})
+        observe.emit(
+            "skipped", why, level="ERROR", key=key[:200],
+            metrics={"RenditionFailures": 1}, dimensions={"reason": "key_too_long"},
+        )  # fmt: skip
         return
     try:
         result = render_object(objects_for(bucket), key)

@@ -81,6 +81,17 @@ def rendition_widths(source_width: int, widths: tuple[int, ...] = WIDTHS) -> lis
     return fitting or [source_width]
 
 
+# S3's longest key, in UTF-8 bytes.
+MAX_KEY_BYTES = 1024
+
+
+def renditions_fit(source_key: str) -> bool:
+    """True if every key made for `source_key` is one S3 can store. The manifest's is the
+    longest, and it is ~17 bytes longer than the upload's own: an upload key near S3's limit
+    leaves no room for it, and every write would fail, for ever."""
+    return len(manifest_key(source_key).encode()) <= MAX_KEY_BYTES
+
+
 def manifest_key(source_key: str) -> str:
     """Where the handler records a photo's outcome (status, renditions, or the reason it was
     rejected), beside its renditions."""

@@ -243,3 +243,19 @@ def test_an_event_whose_records_are_not_a_list_is_skipped(s3, records, caplog): 
     outcome = handle_s3_event({"Records": records})
     assert outcome["skipped"][0]["why"].startswith("malformed record: `Records` is a")
     assert "Malformed S3 record" in caplog.text
+
+
+def test_an_upload_key_too_long_for_its_renditions_is_skipped_not_retried(s3):  # noqa: F811
+    """S3 keys stop at 1,024 bytes and the manifest's key is longer than the upload's: an
+    upload key near the limit could never get its manifest written, so it is skipped (with an
+    error logged), not failed again on every retry. The key one byte shorter still works."""
+    room = 1024 - len("renditions/") - len("/manifest.json")
+    fits = "uploads/" + "a" * room + ".jpg"  # the manifest's key: exactly 1,024 bytes
+    too_long = "uploads/" + "b" * (room + 1) + ".jpg"
+    for key in (fits, too_long):
+        s3.put_object(Bucket=BUCKET, Key=key, Body=jpeg())
+    outcome = handle_s3_event(event(fits, too_long))
+    assert [r["key"] for r in outcome["done"]] == [fits]
+    [skipped] = outcome["skipped"]
+    assert skipped["key"] == too_long and "too long" in skipped["why"]
+    assert outcome["transient"] == []
