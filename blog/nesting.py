@@ -36,6 +36,11 @@ _ATTRIBUTE = re.compile(
     r"""([^\t\n\f\r />][^\t\n\f\r /=>]*)(?:[\t\n\f\r ]*=[\t\n\f\r ]*("[^"]*"|'[^']*'|[^\t\n\f\r >]*))?"""
 )
 _COMMENT_END = re.compile(r"--!?>")
+# Elements whose content is text up to their own end tag, "<" and all (`if (a<b)` in a
+# script): read as tags, a stray "<b" would swallow the end tag and all that follows.
+RAW_TEXT_TAGS = frozenset(
+    {"script", "style", "textarea", "title", "xmp", "iframe", "noembed", "noframes", "noscript"}
+)
 
 
 def _tag(html, start):
@@ -85,6 +90,12 @@ def limit_nesting(html, limit=MAX_HTML_DEPTH):
             stack.append(name)
             if len(stack) > limit:
                 return None
+            if name in RAW_TEXT_TAGS:
+                end = re.compile(rf"</{name}[\t\n\f\r />]", re.IGNORECASE).search(html, pos)
+                out.append(html[pos : end.start() if end else n])
+                if end is None:
+                    return "".join(out)
+                pos = end.start()
         elif following[:1] == "/" and following[1:].isascii() and following[1:].isalpha():
             tag = _tag(html, lt + 2)
             if tag is None:

@@ -93,3 +93,15 @@ def test_body_html_follows_body_on_every_save(make_post):
     post.save(update_fields=["body"])
     post.refresh_from_db()
     assert "<strong>two</strong>" in post.body_html
+
+
+def test_text_after_a_script_with_a_less_than_sign_survives(client, make_post):
+    """The script goes, with its content; a `<` inside it (`a<b`) is no tag, so what follows
+    the script is still on the page."""
+    post = make_post(
+        body="<script>if (a<b) alert(1)</script>\n\nAfter the script.\n\n<style>p<b{}</style>\n\nEnd."
+    )
+    html = client.get(f"/posts/{post.slug}/").content.decode()
+    article = html.split('<div class="body">', 1)[1].split("</article>", 1)[0]
+    assert "After the script." in article and "End." in article
+    assert "alert" not in article and "<script" not in article and "<style" not in article
