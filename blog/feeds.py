@@ -1,9 +1,10 @@
 """RSS and Atom feeds, site-wide and per tag. Links are absolute from SITE_URL, never from
 the Host header (behind CloudFront, API Gateway's host is not the readers' one).
 
-Text fields are stripped of XML-invalid characters when saved; the feeds strip them again for
-text that came in another way (usernames, rows written before that, raw updates), since one
-such character makes Django refuse the whole feed, or write one that readers cannot parse."""
+Text fields are stripped of XML-invalid characters when saved; the feed generators strip every
+text they are given again, for text that came in another way (usernames, rows written before
+that, raw updates), since one such character makes Django refuse the whole feed, or write one
+that readers cannot parse."""
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
@@ -17,8 +18,35 @@ from blog.xmltext import xml_safe
 FEED_LENGTH = 20
 
 
+def _xml_safe(value):
+    if isinstance(value, str):
+        return xml_safe(value)
+    if isinstance(value, (list, tuple)):  # categories
+        return type(value)(_xml_safe(item) for item in value)
+    return value
+
+
+class _XmlSafeText:
+    """For Django's feed generators: the feed's and each item's texts lose the characters
+    XML 1.0 cannot carry, whichever Feed method produced them."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*map(_xml_safe, args), **{k: _xml_safe(v) for k, v in kwargs.items()})
+
+    def add_item(self, *args, **kwargs):
+        super().add_item(*map(_xml_safe, args), **{k: _xml_safe(v) for k, v in kwargs.items()})
+
+
+class XmlSafeRss(_XmlSafeText, Rss201rev2Feed):
+    pass
+
+
+class XmlSafeAtom(_XmlSafeText, Atom1Feed):
+    pass
+
+
 class LatestPostsRss(Feed):
-    feed_type = Rss201rev2Feed
+    feed_type = XmlSafeRss
     feed_url_name = "blog:feed-rss"
 
     def title(self):
@@ -39,10 +67,10 @@ class LatestPostsRss(Feed):
         return Post.objects.published().for_listing().newest_first()[:FEED_LENGTH]
 
     def item_title(self, post):
-        return xml_safe(post.title)
+        return post.title
 
     def item_description(self, post):
-        return xml_safe(post.body_html)
+        return post.body_html
 
     def item_link(self, post):
         return settings.SITE_URL + post.get_absolute_url()
@@ -51,7 +79,7 @@ class LatestPostsRss(Feed):
         return self.item_link(post)
 
     def item_author_name(self, post):
-        return xml_safe(post.author_name)
+        return post.author_name
 
     def item_pubdate(self, post):
         return post.publish_at
@@ -60,11 +88,11 @@ class LatestPostsRss(Feed):
         return post.updated_at
 
     def item_categories(self, post):
-        return [xml_safe(tag.name) for tag in post.tags.all()]
+        return [tag.name for tag in post.tags.all()]
 
 
 class LatestPostsAtom(LatestPostsRss):
-    feed_type = Atom1Feed
+    feed_type = XmlSafeAtom
     feed_url_name = "blog:feed-atom"
 
 
@@ -75,10 +103,10 @@ class TagPostsRss(LatestPostsRss):
         return get_object_or_404(Tag.objects.in_use(), slug=slug)
 
     def title(self, tag):
-        return xml_safe(f"{settings.SITE_NAME}: {tag.name}")
+        return f"{settings.SITE_NAME}: {tag.name}"
 
     def description(self, tag):
-        return xml_safe(f"Posts tagged {tag.name}.")
+        return f"Posts tagged {tag.name}."
 
     subtitle = description
 
@@ -93,5 +121,5 @@ class TagPostsRss(LatestPostsRss):
 
 
 class TagPostsAtom(TagPostsRss):
-    feed_type = Atom1Feed
+    feed_type = XmlSafeAtom
     feed_url_name = "blog:tag-feed-atom"

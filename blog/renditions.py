@@ -12,14 +12,7 @@ import os
 from django.conf import settings
 from django.core.files.storage import default_storage
 
-from thumbnails.naming import (
-    MANIFEST,
-    is_rendition_name,
-    is_upload_key,
-    manifest_key,
-    rendition_key,
-    rendition_prefix,
-)
+from thumbnails.naming import is_upload_key, manifest_key, rendition_key, rendition_prefix
 
 logger = logging.getLogger(__name__)
 
@@ -36,13 +29,12 @@ def refresh_renditions(photo):
     if not name or not is_upload_key(name):
         return False
     try:
-        with default_storage.open(manifest_key(name)) as file:
-            manifest = json.loads(file.read())
-    except FileNotFoundError:
-        return False  # not made yet: still pending
+        manifest = _manifest(name)
     except Exception:
         logger.exception("Could not read the rendition manifest of %s", name)
         return False
+    if manifest is None:
+        return False  # not made yet: still pending
     if manifest.get("key") != name:
         return False  # another upload's manifest (a stem clash): never show its renditions
     if manifest.get("status") == "done":
@@ -109,17 +101,13 @@ def rerender(photo):
 
     from dispatch import observe
     from thumbnails.handler import render_object, report
-    from thumbnails.objects import LocalObjects, objects_for
 
     name = photo.image.name
     if not name or not is_upload_key(name):
         return {"status": "skipped", "key": name, "why": "no upload to render from"}
-    objects = (
-        objects_for(settings.MEDIA_BUCKET) if settings.MEDIA_BUCKET else LocalObjects(settings.MEDIA_ROOT)
-    )
     start = time.perf_counter()
     with observe.scope("rerender", photo=photo.pk):
-        result = render_object(objects, name)
+        result = render_object(_objects(), name)
         report(result, observe.milliseconds_since(start))
     refresh_renditions(photo)
     return result
@@ -133,36 +121,38 @@ def discard_upload(name):
     Returns the storage names deleted."""
     from blog.cdn import invalidate_after_commit
     from blog.models import Photo
+    from thumbnails.handler import own_renditions
 
     if not name or not is_upload_key(name) or Photo.objects.filter(image=name).exists():
         return []
-    deleted = []
+    keys = [name]
     try:
-        folder = rendition_prefix(name)
-        names = [] if _belongs_to_another_upload(name) else _rendition_files(folder)
-        for key in [name, *names]:
-            default_storage.delete(key)
-            deleted.append(key)
+        objects, manifest = _objects(), _manifest(name)
+        # Two uploads whose names differ only in their extension share a folder: only the
+        # upload its manifest names owns the renditions there.
+        if manifest is None or manifest.get("key") == name:
+            keys += [*own_renditions(objects, name), manifest_key(name)]
+        objects.delete(keys)
     except Exception:
         logger.exception("Could not delete every file of the deleted upload %s", name)
+        keys = []
     invalidate_after_commit({f"/{rendition_prefix(name)}*"})
-    logger.info("Deleted upload %s and %d rendition file(s)", name, len(deleted) - 1)
-    return deleted
+    if keys:
+        logger.info("Deleted upload %s and %d file(s) of its renditions", name, len(keys) - 1)
+    return keys
 
 
-def _belongs_to_another_upload(name):
-    """True if the folder's manifest names another upload (two uploads whose names differ
-    only in their extension share a folder): its renditions are not ours to delete."""
+def _manifest(name):
+    """The handler's manifest for the upload `name`, or None if there is none yet."""
     try:
         with default_storage.open(manifest_key(name)) as file:
-            return json.loads(file.read()).get("key") != name
+            return json.loads(file.read())
     except FileNotFoundError:
-        return False
+        return None
 
 
-def _rendition_files(folder):
-    try:
-        _, files = default_storage.listdir(folder)
-    except FileNotFoundError:
-        return []
-    return [folder + f for f in files if is_rendition_name(f) or f == MANIFEST]
+def _objects():
+    """The media storage as the thumbnail handler reads and writes it."""
+    from thumbnails.objects import LocalObjects, objects_for
+
+    return objects_for(settings.MEDIA_BUCKET) if settings.MEDIA_BUCKET else LocalObjects(settings.MEDIA_ROOT)

@@ -67,9 +67,13 @@ def invalidate_deleted_post(sender, instance, **kwargs):
 
 
 @receiver(pre_save, sender=Photo)
-def reset_renditions_on_new_image(sender, instance, raw=False, **kwargs):
+def reset_renditions_on_new_image(sender, instance, raw=False, update_fields=None, **kwargs):
     """A new file means new renditions: until they are made, the photo is pending."""
     if raw:
+        return
+    if update_fields is not None and "image" not in update_fields:
+        # The file cannot change (a status refresh): no need to read the stored name.
+        instance._new_image, instance._replaced_image = False, None
         return
     old_name = (
         Photo.objects.filter(pk=instance.pk).values_list("image", flat=True).first() if instance.pk else None

@@ -204,20 +204,25 @@ def _current_etag(objects, key):
         return None
 
 
-def _replace(objects, key, renditions):
-    """Write `renditions` and delete the photo's other renditions (a narrower re-upload leaves
-    no stale wide ones).
+def own_renditions(objects, key):
+    """The keys of the rendition files `key` has in `objects` (the manifest aside).
 
     Only the `<width>.<ext>` files directly in the photo's folder are its own: the folder of
     `uploads/trip.jpg` holds those of `uploads/trip/beach.jpg` too, in `trip/beach/`.
     """
+    prefix = rendition_prefix(key)
+    return [k for k in objects.list(prefix) if is_rendition_name(k.removeprefix(prefix))]
+
+
+def _replace(objects, key, renditions):
+    """Write `renditions` and delete the photo's other renditions (a narrower re-upload leaves
+    no stale wide ones)."""
     keep = set()
     for rendition in renditions:
         target = rendition_key(key, rendition.width, rendition.format)
         objects.write(target, rendition.data, rendition.content_type, IMMUTABLE)
         keep.add(target)
-    prefix = rendition_prefix(key)
-    stale = [k for k in objects.list(prefix) if is_rendition_name(k.removeprefix(prefix)) and k not in keep]
+    stale = [k for k in own_renditions(objects, key) if k not in keep]
     if stale:
         objects.delete(stale)
 
