@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 
+from common import aws
 from dispatch import observe
 
 logger = logging.getLogger(__name__)
@@ -62,9 +63,7 @@ def _flush():
 
 
 def cloudfront_client():
-    import boto3
-
-    return boto3.client("cloudfront")
+    return aws.client("cloudfront")
 
 
 def create_invalidation(paths):

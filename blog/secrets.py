@@ -7,15 +7,15 @@ password) is DATABASE_URL."""
 
 import os
 
+from common import aws
+
 
 def parameter_env_name(name, prefix):
     return name[len(prefix) :].strip("/").upper().replace("-", "_").replace("/", "_")
 
 
 def load_ssm_parameters(prefix):
-    import boto3
-
-    client = boto3.client("ssm")
+    client = aws.client("ssm")
     values = {}
     for page in client.get_paginator("get_parameters_by_path").paginate(Path=prefix, WithDecryption=True):
         for parameter in page["Parameters"]:

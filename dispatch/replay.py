@@ -15,6 +15,7 @@ No Django here: the router starts it when the welcome path needs it."""
 import json
 from datetime import UTC, datetime
 
+from common import aws
 from dispatch import observe
 from dispatch.router import route
 
@@ -26,9 +27,7 @@ class Unreplayable(ValueError):
 
 
 def streams_client():
-    import boto3
-
-    return boto3.client("dynamodbstreams")
+    return aws.client("dynamodbstreams")
 
 
 def events_in(body, streams=None):

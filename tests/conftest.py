@@ -23,9 +23,12 @@ def _media_in_tmp(settings, tmp_path):
         "OPTIONS": {"path": str(tmp_path / "var" / "subscribers.sqlite3")},
     }
     settings.WELCOME_OUTBOX_DIR = str(tmp_path / "var" / "outbox")
+    from common.aws import forget_clients
     from welcome.store import _make_store
 
     _make_store.cache_clear()
+    # AWS clients live once per process, as in a Lambda container; each test mocks its own AWS.
+    forget_clients()
     # The production hasher is slow on purpose; tests make many users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 

@@ -4,6 +4,8 @@ embedded defaults. One small interface, so the handler is the same in both modes
 import os
 from pathlib import Path
 
+from common import aws
+
 # The bucket name the app's own local events carry (dispatch.local): its objects live under
 # LOCAL_MEDIA_ROOT, which the app sets to Django's MEDIA_ROOT before delivering.
 LOCAL_BUCKET = "local-media"
@@ -18,15 +20,11 @@ class ObjectMissing(Exception):
 class S3Objects:
     def __init__(self, bucket):
         self.bucket = bucket
-        self._client = None
 
     @property
     def client(self):
-        if self._client is None:
-            import boto3
-
-            self._client = boto3.client("s3")
-        return self._client
+        # One client per container, shared by every record and every bucket.
+        return aws.client("s3")
 
     def read(self, key):
         """(bytes, etag) of the object; ObjectMissing if it is gone."""

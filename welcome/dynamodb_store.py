@@ -8,7 +8,7 @@ each update, because an update of a missing item would otherwise create one."""
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
-from welcome import aws
+from common import aws
 from welcome.store import SubscriberStore
 from welcome.subscriber import Subscriber
 

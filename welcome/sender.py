@@ -15,7 +15,7 @@ from django.conf import settings
 from django.utils.module_loading import import_string
 from django.utils.text import slugify
 
-from welcome import aws
+from common import aws
 
 logger = logging.getLogger(__name__)
 

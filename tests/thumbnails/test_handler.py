@@ -117,6 +117,25 @@ def test_odd_keys_are_decoded(s3):
         assert f"renditions/2026/11/{folder}/320.webp" in keys(s3)
 
 
+def test_one_s3_client_per_container_whatever_the_records(s3, monkeypatch):
+    """A warm container makes its S3 client once: not per record, not per event."""
+    event = json.loads((EVENTS / "s3-put-odd-keys.json").read_text())
+    for record in event["Records"]:
+        key = urllib.parse.unquote_plus(record["s3"]["object"]["key"])
+        s3.put_object(Bucket=BUCKET, Key=key, Body=jpeg((400, 300)))
+    made = []
+    real_client = boto3.client
+
+    def counting_client(service, *args, **kwargs):
+        made.append(service)
+        return real_client(service, *args, **kwargs)
+
+    monkeypatch.setattr(boto3, "client", counting_client)
+    for _ in range(2):
+        assert len(route(event)["done"]) == len(event["Records"]) == 4
+    assert made == ["s3"]
+
+
 def test_duplicate_event_writes_the_same_renditions(s3):
     """The same event twice leaves byte-identical renditions and nothing extra."""
     s3.put_object(Bucket=BUCKET, Key="uploads/a.jpg", Body=jpeg())

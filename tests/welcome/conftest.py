@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from django.test import Client
 
-from welcome import aws as aws_clients
+from common import aws as aws_clients
 from welcome.store import _make_store
 
 CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"

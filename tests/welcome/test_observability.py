@@ -11,7 +11,7 @@ from dispatch import observe
 from dispatch.router import route
 from tests.emf import directive, metric_documents, printed_lines
 from tests.welcome.conftest import event, sns_event
-from welcome import aws as aws_clients
+from common import aws as aws_clients
 from welcome import services
 from welcome.store import get_store
 

@@ -14,7 +14,7 @@ from django.core.management import CommandError, call_command
 
 from dispatch import replay
 from tests.welcome.conftest import REGION, sns_event
-from welcome import aws as aws_clients
+from common import aws as aws_clients
 from welcome import services
 from welcome.store import get_store
 

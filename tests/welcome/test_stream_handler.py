@@ -12,7 +12,7 @@ from botocore.stub import Stubber
 
 from dispatch.router import route
 from tests.welcome.conftest import corpus_json, create_table, event
-from welcome import aws as aws_clients
+from common import aws as aws_clients
 from welcome import services
 from welcome.store import get_store
 from welcome.subscriber import CONFIRMED, PENDING, REJECTED

@@ -11,6 +11,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from common import aws
 from dispatch import replay
 
 
@@ -50,9 +51,7 @@ class Command(BaseCommand):
             raise CommandError("Some records failed again; see above.")
 
     def _replay_queue(self, queue, limit):
-        import boto3
-
-        sqs = boto3.client("sqs")
+        sqs = aws.client("sqs")
         url = queue if queue.startswith("https://") else sqs.get_queue_url(QueueName=queue)["QueueUrl"]
         kept = deleted = 0
         for message_id, succeeded, lines, problem in replay.replay_queue(url, sqs, limit=limit):
