@@ -7,11 +7,11 @@ from types import SimpleNamespace
 import pytest
 from botocore.stub import Stubber
 
+from common import aws as aws_clients
 from dispatch import observe
 from dispatch.router import route
 from tests.emf import directive, metric_documents, printed_lines
 from tests.welcome.conftest import event, sns_event
-from common import aws as aws_clients
 from welcome import services
 from welcome.store import get_store
 

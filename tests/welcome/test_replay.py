@@ -12,9 +12,9 @@ import pytest
 from botocore.stub import Stubber
 from django.core.management import CommandError, call_command
 
+from common import aws as aws_clients
 from dispatch import replay
 from tests.welcome.conftest import REGION, sns_event
-from common import aws as aws_clients
 from welcome import services
 from welcome.store import get_store
 

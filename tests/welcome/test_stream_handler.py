@@ -10,9 +10,9 @@ import email.policy
 import pytest
 from botocore.stub import Stubber
 
+from common import aws as aws_clients
 from dispatch.router import route
 from tests.welcome.conftest import corpus_json, create_table, event
-from common import aws as aws_clients
 from welcome import services
 from welcome.store import get_store
 from welcome.subscriber import CONFIRMED, PENDING, REJECTED
