@@ -53,7 +53,7 @@ def references(node) -> set[str]:
     return found
 
 
-def moto_subset(template: dict) -> dict:
+def moto_subset(template: dict, made: dict[str, str] | None = None) -> dict:
     """`template` with only the resources moto's CloudFormation can make, and the outputs
     that name nothing else.
 
@@ -61,17 +61,29 @@ def moto_subset(template: dict) -> dict:
     the whole stack (edge.yaml's outputs name the CloudFront distribution). Every kept
     resource must name only kept resources and parameters, so nothing is silently dropped
     from what a kept resource means.
+
+    `made`: resources moto's CloudFormation cannot make but the caller made through their
+    service's API (a CloudFront distribution, an SES configuration set), by logical id: each
+    becomes a parameter of the same name whose value is the made resource's id, so `!Ref`
+    and `${...}` of it resolve to the real thing.
     """
     from moto.cloudformation.parsing import get_model_map
 
     supported = get_model_map()
+    made = made or {}
     kept = {name: r for name, r in template["Resources"].items() if r["Type"] in supported}
-    known = set(kept) | set(template.get("Parameters", {})) | PSEUDO_PARAMETERS
+    parameters = dict(template.get("Parameters", {}))
+    for name in made:
+        assert name in template["Resources"] and name not in kept, name
+        parameters[name] = {"Type": "String", "Default": made[name]}
+    known = set(kept) | set(parameters) | PSEUDO_PARAMETERS
     for name, resource in kept.items():
         dangling = references(resource) - known
         assert not dangling, f"{name} names resources moto cannot make: {sorted(dangling)}"
-    outputs = {k: o for k, o in template.get("Outputs", {}).items() if references(o) <= known}
-    return {**template, "Resources": kept, "Outputs": outputs}
+    # moto looks an output's Ref up among the resources only: one naming a made resource is
+    # left out (the caller knows that id already).
+    outputs = {k: o for k, o in template.get("Outputs", {}).items() if references(o) <= known - set(made)}
+    return {**template, "Parameters": parameters, "Resources": kept, "Outputs": outputs}
 
 
 def create_stack(cfn, name: str, body: str, **parameters) -> dict[str, str]:

@@ -2,7 +2,6 @@
 `zappa deploy prod` would have made (a role and the function)."""
 
 import io
-import json
 import zipfile
 
 import boto3
@@ -21,34 +20,22 @@ def aws(monkeypatch):
 @pytest.fixture
 def data_stack(aws):
     """The data stack made by moto's CloudFormation from infra/data.yaml; its outputs by key."""
-    return create_stack(boto3.client("cloudformation"), DATA_STACK, DATA_TEMPLATE.read_text())
+    return create_stack(
+        boto3.client("cloudformation"), DATA_STACK, DATA_TEMPLATE.read_text(), SenderDomain="blog.example.com"
+    )
 
 
 @pytest.fixture
-def zappa_function(aws):
-    """The function Zappa makes, as moto needs it for an event source mapping."""
-    role = boto3.client("iam").create_role(
-        RoleName=f"{FUNCTION}-ZappaLambdaExecutionRole",
-        AssumeRolePolicyDocument=json.dumps(
-            {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Effect": "Allow",
-                        "Principal": {"Service": "lambda.amazonaws.com"},
-                        "Action": "sts:AssumeRole",
-                    }
-                ],
-            }
-        ),
-    )
+def zappa_function(data_stack):
+    """The function Zappa makes (with `manage_roles: false`, under the data stack's role), as
+    moto needs it for an event source mapping."""
     package = io.BytesIO()
     with zipfile.ZipFile(package, "w") as archive:
         archive.writestr("handler.py", "def lambda_handler(event, context):\n    return None\n")
     return boto3.client("lambda").create_function(
         FunctionName=FUNCTION,
         Runtime="python3.12",
-        Role=role["Role"]["Arn"],
+        Role=data_stack["FunctionRoleArn"],
         Handler="handler.lambda_handler",
         Code={"ZipFile": package.getvalue()},
     )["FunctionArn"]

@@ -88,13 +88,18 @@ def origin_request_config(behaviour):
 
 
 def test_public_routes_forward_no_cookies_and_only_preflight_headers():
-    """Pages must not see a reader's cookies, and API Gateway answers only to its own Host."""
+    """Pages must not see a reader's cookies, and API Gateway answers only to its own Host;
+    the viewer's address comes as CloudFront saw it."""
     config = origin_request_config(CONFIG["DefaultCacheBehavior"])
 
     assert config["CookiesConfig"] == {"CookieBehavior": "none"}
     assert config["HeadersConfig"] == {
         "HeaderBehavior": "whitelist",
-        "Headers": ["Access-Control-Request-Method", "Access-Control-Request-Headers"],
+        "Headers": [
+            "Access-Control-Request-Method",
+            "Access-Control-Request-Headers",
+            "CloudFront-Viewer-Address",
+        ],
     }
     assert config["QueryStringsConfig"] == {"QueryStringBehavior": "all"}
 

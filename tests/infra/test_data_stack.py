@@ -88,7 +88,7 @@ def test_every_import_of_the_edge_stack_is_exported_here():
     exported = {
         key
         for key, output in DATA["Outputs"].items()
-        if output["Export"]["Name"] == {"Fn::Sub": f"${{AWS::StackName}}-{key}"}
+        if output.get("Export", {}).get("Name") == {"Fn::Sub": f"${{AWS::StackName}}-{key}"}
     }
 
     assert imported
