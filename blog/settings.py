@@ -16,7 +16,8 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 # In AWS the secret key and the database URL (with its password) come from SSM when the
 # function starts; locally SSM_PREFIX is unset and nothing is fetched.
-export_ssm_parameters(env.str("SSM_PREFIX", default=""))
+SSM_PREFIX = env.str("SSM_PREFIX", default="")
+export_ssm_parameters(SSM_PREFIX)
 # Local state (SQLite, media, outbox) lives here; git ignores it.
 VAR_DIR = Path(env.str("VAR_DIR", default=str(BASE_DIR / "var")))
 ON_LAMBDA = bool(env.str("AWS_LAMBDA_FUNCTION_NAME", default=""))
@@ -38,6 +39,20 @@ def _required(name, dev_default):
 
 
 SECRET_KEY = _required("SECRET_KEY", "django-insecure-local-development-only")
+# The origin answers only CloudFront (blog/origin.py): on Lambda every HTTP request must carry
+# the secret CloudFront adds (SSM `origin-verify`; `origin-verify-previous` during a
+# rotation). Locally there is no CDN and the lock is off; ORIGIN_LOCK=false turns it off on a
+# stage with no CloudFront in front.
+ORIGIN_LOCK = env.bool("ORIGIN_LOCK", default=ON_LAMBDA)
+ORIGIN_VERIFY = [
+    v for v in (env.str("ORIGIN_VERIFY", default=""), env.str("ORIGIN_VERIFY_PREVIOUS", default="")) if v
+]
+if ORIGIN_LOCK and not ORIGIN_VERIFY:
+    raise ImproperlyConfigured(
+        "ORIGIN_VERIFY is not set. On Lambda the site answers only CloudFront: put the secret "
+        "CloudFront sends in SSM as <SSM_PREFIX>origin-verify, or set ORIGIN_LOCK=false where no "
+        "CloudFront is in front (see README, 'The origin answers only CloudFront')."
+    )
 ALLOWED_HOSTS = [h for h in _required("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
 # The public address readers use (CloudFront's domain in AWS): canonical links, feeds,
 # sitemap and emails are built from it, never from the Host header API Gateway sees.
@@ -65,6 +80,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # Outermost: its line has the status the reader gets and the time every layer took.
     "blog.requestlog.RequestLogMiddleware",
+    # Before anything that could answer: a request that skipped CloudFront gets 403.
+    "blog.origin.OriginLockMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # ConditionalGet sits outside CacheHeaders so a 304 carries the Cache-Control we set.
     "django.middleware.http.ConditionalGetMiddleware",

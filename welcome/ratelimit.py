@@ -1,8 +1,8 @@
 """Subscribe requests per client address: a fixed-window counter in Django's cache.
 
-The client address is REMOTE_ADDR. Behind CloudFront and API Gateway, Zappa builds it from
-X-Forwarded-For (the address CloudFront saw, not anything the client wrote in that header);
-locally it is the socket's peer.
+The client address is REMOTE_ADDR. Behind CloudFront it is the viewer address CloudFront saw
+(`CloudFront-Viewer-Address`, set by blog.origin once the request has proved it came through
+CloudFront), never what a client wrote in X-Forwarded-For; locally it is the socket's peer.
 
 The default cache is in memory, per process: on Lambda, per warm container, so a determined
 client spread over many containers gets more. This is the app's courtesy limit with a clear

@@ -70,3 +70,16 @@ def test_local_defaults_need_no_environment():
         "django.core.files.storage.FileSystemStorage",
         "django.core.mail.backends.console.EmailBackend",
     ]
+
+
+def test_on_lambda_the_origin_secret_is_required():
+    """On Lambda the site answers only CloudFront: without the origin secret start-up stops
+    and says what to set; a stage with no CloudFront in front says so explicitly."""
+    lambda_env = {**PRODUCTION, "AWS_LAMBDA_FUNCTION_NAME": "blog-prod"}
+
+    refused = manage("check", **lambda_env)
+    assert refused.returncode != 0
+    assert "ORIGIN_VERIFY is not set" in refused.stderr
+
+    assert manage("check", **lambda_env, ORIGIN_VERIFY="s3cret").returncode == 0
+    assert manage("check", **lambda_env, ORIGIN_LOCK="false").returncode == 0
