@@ -1,12 +1,12 @@
 """Put failed work back: read what the failed-records queue (or a file) holds, rebuild the
 event the function was given, run it through the same router, and say how each record ended.
 
-The queue holds three shapes (infra/data.yaml sends all three there):
+The queue holds three shapes (infra/data.yaml and edge.yaml send all three there):
 - the stream trigger's on-failure record: not the records, only where they are
   (`DDBStreamBatchInfo`: stream, shard, first and last sequence number), so the records are
   read again from the stream (kept 24 hours);
 - an asynchronous invocation's failure: `requestPayload` in an on-failure destination
-  record, or the raw event itself in a dead-letter queue (S3 events);
+  record (an S3 notification, a schedule's run, an SNS delivery), or the raw event itself;
 - an SES notification SNS could not deliver: the SNS envelope (or the bare notification),
   rebuilt into the SNS event Lambda would have had.
 
@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 
 from common import aws
 from dispatch import observe
-from dispatch.router import route
+from dispatch.router import NOT_OURS, UnknownEvent, route, run_scheduled, scheduled_task
 
 FAILED = {"failed", "error", "rejected"}
 
@@ -109,6 +109,8 @@ def run(event, **fields):
     with observe.scope("replay", **fields), observe.collect() as lines:
         try:
             result = route(event)
+            if result is NOT_OURS:
+                result = _run_scheduled(event)
         except Exception as error:
             observe.emit("failed", f"{type(error).__name__}: {error}"[:300], level="ERROR")
             return False, _records(lines)
@@ -117,9 +119,20 @@ def run(event, **fields):
     return not failures and not any(verdict(line) == "failed" for line in outcomes), outcomes
 
 
+def _run_scheduled(event):
+    """A schedule's run that failed for good: run its task now (each task does what is due
+    at the time it runs, so a late run is a correct run)."""
+    task = scheduled_task(event)
+    if task is None:
+        raise UnknownEvent("neither records nor a scheduled event: nothing replay can run")
+    return run_scheduled(event)
+
+
 def _records(lines):
-    # The handlers' own per-record lines, plus a failure of the whole event.
-    return [line for line in lines if line.get("event_source") in {"s3", "dynamodb", "sns", "replay"}]
+    # The handlers' own per-record lines (a scheduled task's run is one), plus a failure of
+    # the whole event.
+    sources = {"s3", "dynamodb", "sns", "schedule", "replay"}
+    return [line for line in lines if line.get("event_source") in sources]
 
 
 def verdict(line):

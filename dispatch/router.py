@@ -3,9 +3,28 @@ event needs it, so the S3 path never pays for Django's start-up.
 
 An event with `Records` from a source nobody owns is an error, never a silent success.
 Events without `Records` (HTTP, schedules, `zappa manage`, keep-warm) are not ours: `route`
-returns NOT_OURS and the Lambda entry point hands them to Zappa's handler."""
+returns NOT_OURS and the Lambda entry point hands them to Zappa's handler. A scheduled event
+names its task by its rule (Zappa names the rule `<function>-<dotted task>`); `scheduled_task`
+reads it back for replay and for the local schedule, from the same table of known tasks."""
+
+import importlib
 
 NOT_OURS = object()
+
+# Event source -> the handler that owns its records. The only routing table: zappa_settings'
+# events only tell Zappa what to wire up.
+HANDLERS = {
+    "aws:s3": "thumbnails.handler.handle_s3_event",
+    "aws:dynamodb": "welcome.handler.handle_stream_event",
+    "aws:sns": "welcome.handler.handle_sns_event",
+}
+
+# The tasks the one-minute schedules run (zappa_settings.json's `expression` events; a test
+# keeps the two equal). Nothing else may be run from a scheduled event's rule name.
+SCHEDULED_TASKS = (
+    "blog.tasks.publish_due_posts",
+    "blog.tasks.refresh_photo_renditions",
+)
 
 
 class UnknownEvent(ValueError):
@@ -15,6 +34,11 @@ class UnknownEvent(ValueError):
 def event_sources(records):
     # SNS spells the key `EventSource`; S3 and DynamoDB spell it `eventSource`.
     return {record.get("eventSource") or record.get("EventSource") for record in records}
+
+
+def _function(dotted):
+    module, name = dotted.rsplit(".", 1)
+    return getattr(importlib.import_module(module), name)
 
 
 def route(event, context=None):
@@ -35,16 +59,25 @@ def route(event, context=None):
     if len(sources) != 1:
         raise UnknownEvent(f"Records from several sources in one event: {sorted(map(str, sources))}.")
     (source,) = sources
-    if source == "aws:s3":
-        from thumbnails.handler import handle_s3_event
+    if source not in HANDLERS:
+        raise UnknownEvent(f"No handler for records from {source!r}.")
+    return _function(HANDLERS[source])(event, context)
 
-        return handle_s3_event(event, context)
-    if source == "aws:dynamodb":
-        from welcome.handler import handle_stream_event
 
-        return handle_stream_event(event, context)
-    if source == "aws:sns":
-        from welcome.handler import handle_sns_event
+def scheduled_task(event):
+    """The dotted name of the task a scheduled event runs, or None if it is not a scheduled
+    event. Raises UnknownEvent for a schedule whose task is not one of ours."""
+    if not isinstance(event, dict) or event.get("detail-type") != "Scheduled Event":
+        return None
+    resources = event.get("resources")
+    rule = resources[0] if isinstance(resources, list) and resources and isinstance(resources[0], str) else ""
+    # Zappa's own reading of its rule names: `...:rule/<function>-<dotted task>`.
+    task = rule.split("/")[-1].split("-")[-1]
+    if task not in SCHEDULED_TASKS:
+        raise UnknownEvent(f"No scheduled task for rule {rule!r}.")
+    return task
 
-        return handle_sns_event(event, context)
-    raise UnknownEvent(f"No handler for records from {source!r}.")
+
+def run_scheduled(event, context=None):
+    """Run the task a scheduled event names (as Zappa's handler would) and return its answer."""
+    return _function(scheduled_task(event))(event, context)
