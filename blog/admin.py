@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.utils import timezone
 from django.utils.html import format_html
-from django.utils.safestring import mark_safe
+from django.utils.timesince import timesince
 
 from blog import events_admin, services
 from blog.models import AuthorProfile, Photo, Post, Tag
@@ -115,7 +115,12 @@ class PhotoAdmin(admin.ModelAdmin):
             return format_html(
                 '<span class="renditions renditions-ready">Ready ({} px)</span>', ", ".join(map(str, widths))
             )
-        return mark_safe('<span class="renditions renditions-pending">Pending</span>')
+        waited = ""
+        if photo.pending_since:
+            waited = f" for {timesince(photo.pending_since, depth=1)}"
+            if photo.render_attempts:
+                waited += f", rendered again {photo.render_attempts}x by the schedule"
+        return format_html('<span class="renditions renditions-pending">Pending{}</span>', waited)
 
     @admin.display(description="size")
     def dimensions(self, photo):

@@ -80,6 +80,15 @@ def photo_upload_to(photo, filename):
     return f"uploads/{timezone.now():%Y/%m}/{name}-{secrets.token_hex(4)}{extension.lower()[:10]}"
 
 
+class PhotoQuerySet(models.QuerySet):
+    def pending(self):
+        return self.filter(renditions_status=Photo.Renditions.PENDING)
+
+    def waiting_since(self, cutoff):
+        """Pending photos whose current file has waited since `cutoff` or longer, oldest first."""
+        return self.pending().filter(pending_since__lte=cutoff).order_by("pending_since")
+
+
 class Photo(models.Model):
     class Renditions(models.TextChoices):
         PENDING = "pending", "Pending"
@@ -103,6 +112,12 @@ class Photo(models.Model):
     )
     renditions_reason = models.CharField(max_length=200, blank=True, editable=False)
     renditions = models.JSONField(default=list, blank=True, editable=False)
+    # When the current file started waiting for its renditions, and how often the schedule
+    # has rendered it itself because no manifest came (a lost event, a rendering killed).
+    pending_since = models.DateTimeField(null=True, blank=True, editable=False)
+    render_attempts = models.PositiveSmallIntegerField(default=0, editable=False)
+
+    objects = PhotoQuerySet.as_manager()
 
     class Meta:
         ordering = ["-uploaded_at"]

@@ -8,6 +8,7 @@ admin pick the outcome up from the manifest the handler writes beside the rendit
 import json
 import logging
 import os
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.files.storage import default_storage
@@ -70,10 +71,61 @@ def refresh_pending(photos=None, limit=200):
     """Refresh the photos still waiting for renditions (the schedule calls this each minute)."""
     from blog.models import Photo
 
-    photos = (
-        photos if photos is not None else Photo.objects.filter(renditions_status=Photo.Renditions.PENDING)
-    )
+    photos = photos if photos is not None else Photo.objects.pending()
     return sum(refresh_renditions(photo) for photo in photos[:limit])
+
+
+def redrive_stuck(now=None, *, limit=3):
+    """Render, here and now, photos that have waited too long with no manifest: their S3
+    event was lost, or Lambda gave up on it, or a server was killed while rendering.
+
+    A photo is due once it has waited PHOTO_REDRIVE_MINUTES, then twice as long after each
+    attempt (5, 10, 20, 40, 80 minutes), so an S3 outage costs a few tries, not one a
+    minute. The attempt is counted before rendering, so a rendering that kills the process
+    still counts; after PHOTO_REDRIVE_ATTEMPTS the photo is marked failed with the reason.
+    Rendering is idempotent (the same source gives the same renditions), so a late S3 event
+    arriving as well does no harm. Returns what happened to each photo tried."""
+    from django.db.models import F
+    from django.utils import timezone
+
+    from blog.models import Photo
+
+    now = now or timezone.now()
+    first_wait = timedelta(minutes=settings.PHOTO_REDRIVE_MINUTES)
+    outcomes = []
+    for photo in Photo.objects.waiting_since(now - first_wait)[:50]:
+        if len(outcomes) >= limit:
+            break
+        if photo.pending_since > now - first_wait * 2**photo.render_attempts:
+            continue  # tried recently: wait for the next, longer interval
+        if refresh_renditions(photo):
+            continue  # its manifest had come after all
+        if photo.render_attempts >= settings.PHOTO_REDRIVE_ATTEMPTS:
+            _give_up(photo)
+            outcomes.append({"photo": photo.pk, "outcome": "gave_up"})
+            continue
+        Photo.objects.filter(pk=photo.pk).update(render_attempts=F("render_attempts") + 1)
+        photo.render_attempts += 1
+        try:
+            result = rerender(photo)
+        except Exception as error:
+            logger.exception("Rendering photo %s again failed (attempt %d)", photo.pk, photo.render_attempts)
+            outcomes.append(
+                {"photo": photo.pk, "outcome": "failed", "error": f"{type(error).__name__}: {error}"}
+            )
+            continue
+        outcomes.append({"photo": photo.pk, "outcome": result["status"]})
+    return outcomes
+
+
+def _give_up(photo):
+    from blog.models import Photo
+
+    reason = f"gave_up: no renditions after {photo.render_attempts} attempts; use rerender_photos once fixed"
+    Photo.objects.filter(pk=photo.pk, renditions_status=Photo.Renditions.PENDING).update(
+        renditions_status=Photo.Renditions.FAILED, renditions_reason=reason[:200]
+    )
+    logger.error("Photo %s: %s", photo.pk, reason)
 
 
 def deliver_upload_locally(photo):

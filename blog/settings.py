@@ -66,6 +66,8 @@ SITE_DESCRIPTION = env.str(
 )
 
 INSTALLED_APPS = [
+    # First: its `runserver` (with the local schedules) extends staticfiles'.
+    "dispatch.apps.DispatchConfig",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -147,6 +149,11 @@ MEDIA_BUCKET = env.str("MEDIA_BUCKET", default="")
 STATIC_BUCKET = env.str("STATIC_BUCKET", default="")
 # Where uploads land: the S3 trigger is filtered to this prefix, renditions live elsewhere.
 UPLOAD_PREFIX = "uploads/"
+# A photo still pending this long with no manifest is rendered by the minute schedule itself
+# (its event lost, or its rendering killed), then after twice as long each time, this many
+# times at most before it is marked failed.
+PHOTO_REDRIVE_MINUTES = env.int("PHOTO_REDRIVE_MINUTES", default=5)
+PHOTO_REDRIVE_ATTEMPTS = env.int("PHOTO_REDRIVE_ATTEMPTS", default=5)
 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

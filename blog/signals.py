@@ -7,6 +7,7 @@ the photo is deleted or given another file (`blog.renditions.discard_upload`).""
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 from django.dispatch import receiver
+from django.utils import timezone
 
 from blog.cdn import invalidate_after_commit, post_paths
 from blog.models import Photo, Post, Tag
@@ -84,6 +85,8 @@ def reset_renditions_on_new_image(sender, instance, raw=False, update_fields=Non
         instance.renditions_status = Photo.Renditions.PENDING
         instance.renditions_reason = ""
         instance.renditions = []
+        instance.pending_since = timezone.now()
+        instance.render_attempts = 0
 
 
 @receiver(post_save, sender=Photo)

@@ -63,7 +63,8 @@ def publish_due_posts(event=None, context=None):
 @scheduled
 def refresh_photo_renditions(event=None, context=None):
     """Pick up what the thumbnails handler reported for photos still pending (in AWS the
-    renditions are made in the background; the admin also looks when it lists photos)."""
-    from blog.renditions import refresh_pending
+    renditions are made in the background; the admin also looks when it lists photos), then
+    render again, here, photos that waited too long with no manifest at all."""
+    from blog.renditions import redrive_stuck, refresh_pending
 
-    return {"refreshed": refresh_pending()}
+    return {"refreshed": refresh_pending(), "rendered_again": redrive_stuck()}

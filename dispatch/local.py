@@ -88,6 +88,21 @@ def dynamodb_stream_event(table, event_name, keys, new_image=None, old_image=Non
     return {"Records": [record]}
 
 
+def scheduled_event(task, function="blog-local", region=LOCAL_REGION):
+    """The event EventBridge sends for Zappa's `rate(1 minute)` rule `<function>-<task>`."""
+    return {
+        "version": "0",
+        "id": f"local-{next(_sequence)}",
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": "000000000000",
+        "time": _now_iso()[:19] + "Z",
+        "region": region,
+        "resources": [f"arn:aws:events:{region}:000000000000:rule/{function}-{task}"],
+        "detail": {},
+    }
+
+
 def api_gateway_request(path, host, stage="dev", method="GET", client_ip="203.0.113.9"):
     """The REST API (v1) proxy event API Gateway sends for a request through `host`; the
     package test and the cold-start bench play it to the packaged function."""

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from dispatch import local
 from welcome.store import SubscriberStore, current_region
-from welcome.subscriber import Subscriber
+from welcome.subscriber import Subscriber, timestamp
 
 logger = logging.getLogger(__name__)
 
@@ -90,6 +90,23 @@ class LocalSubscriberStore(SubscriberStore):
             item = {k: v for k, v in item.items() if k not in remove} | set_
             connection.execute("UPDATE subscribers SET item = ? WHERE email = ?", (json.dumps(item), email))
         return Subscriber.from_item(item)
+
+    def redeliver_unwelcomed(self, *, now, older_than, stale_before):
+        """Deliver the INSERT again for entries still waiting for their welcome: written more
+        than `older_than` ago, never sent, not claimed since `stale_before`. In AWS the stream
+        keeps a record until the function has it; here the delivery runs in the request that
+        wrote the entry, and a server killed between the two would lose it. The handler's
+        claim makes a second delivery send nothing twice. Returns how many were delivered."""
+        waiting = [
+            s
+            for s in self.all()
+            if s.can_be_welcomed(now)
+            and s.created_at <= timestamp(older_than)
+            and (not s.welcome_claimed_at or s.welcome_claimed_at < timestamp(stale_before))
+        ]
+        for subscriber in waiting:
+            self._emit_insert(subscriber.to_item())
+        return len(waiting)
 
     def _emit_insert(self, item):
         if not local.local_delivery_enabled():
