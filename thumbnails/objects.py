@@ -17,6 +17,10 @@ class ObjectMissing(Exception):
     """The object is not there (deleted since the event was sent)."""
 
 
+class DeleteRefused(Exception):
+    """S3 refused to delete some of the objects asked for."""
+
+
 class S3Objects:
     def __init__(self, bucket):
         self.bucket = bucket
@@ -64,7 +68,17 @@ class S3Objects:
     def delete(self, keys):
         for start in range(0, len(keys), 1000):
             chunk = keys[start : start + 1000]
-            self.client.delete_objects(Bucket=self.bucket, Delete={"Objects": [{"Key": k} for k in chunk]})
+            response = self.client.delete_objects(
+                Bucket=self.bucket, Delete={"Objects": [{"Key": k} for k in chunk]}
+            )
+            # S3 answers 200 even when it refused some keys (AccessDenied per key): say so.
+            refused = response.get("Errors") or []
+            if refused:
+                first = refused[0]
+                raise DeleteRefused(
+                    f"S3 kept {len(refused)} of {len(chunk)} object(s), e.g. {first.get('Key')!r}: "
+                    f"{first.get('Code')} {first.get('Message', '')}".rstrip()
+                )
 
 
 class LocalObjects:

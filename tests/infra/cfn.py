@@ -53,7 +53,21 @@ def references(node) -> set[str]:
     return found
 
 
-def moto_subset(template: dict, made: dict[str, str] | None = None) -> dict:
+def decided(node, conditions: dict[str, bool]):
+    """`node` with every `Fn::If` on one of `conditions` replaced by the branch it takes."""
+    if isinstance(node, dict):
+        if set(node) == {"Fn::If"} and node["Fn::If"][0] in conditions:
+            name, when_true, when_false = node["Fn::If"]
+            return decided(when_true if conditions[name] else when_false, conditions)
+        return {key: decided(value, conditions) for key, value in node.items()}
+    if isinstance(node, list):
+        return [decided(item, conditions) for item in node]
+    return node
+
+
+def moto_subset(
+    template: dict, made: dict[str, str] | None = None, conditions: dict[str, bool] | None = None
+) -> dict:
     """`template` with only the resources moto's CloudFormation can make, and the outputs
     that name nothing else.
 
@@ -66,12 +80,21 @@ def moto_subset(template: dict, made: dict[str, str] | None = None) -> dict:
     service's API (a CloudFront distribution, an SES configuration set), by logical id: each
     becomes a parameter of the same name whose value is the made resource's id, so `!Ref`
     and `${...}` of it resolve to the real thing.
+
+    `conditions`: the value of conditions the caller's parameters decide (IsGlobal is false
+    without replica regions): resources under a false one are left out, and `Fn::If` on one
+    keeps only the branch taken.
     """
     from moto.cloudformation.parsing import get_model_map
 
     supported = get_model_map()
     made = made or {}
-    kept = {name: r for name, r in template["Resources"].items() if r["Type"] in supported}
+    conditions = conditions or {}
+    template = decided(template, conditions)
+    resources = {
+        name: r for name, r in template["Resources"].items() if conditions.get(r.get("Condition"), True)
+    }
+    kept = {name: r for name, r in resources.items() if r["Type"] in supported}
     parameters = dict(template.get("Parameters", {}))
     for name in made:
         assert name in template["Resources"] and name not in kept, name

@@ -250,3 +250,21 @@ def test_local_folder_mode_writes_the_same_renditions(tmp_path, monkeypatch):
     assert (
         json.loads((tmp_path / "renditions/2026/11/my photo/manifest.json").read_text())["status"] == "done"
     )
+
+
+def test_objects_s3_refused_to_delete_are_not_taken_as_deleted(s3):
+    """DeleteObjects answers 200 with per-key errors when a key is refused: that is a failure,
+    not a silent success (old renditions would stay behind, served for a year)."""
+    from botocore.stub import Stubber
+
+    from thumbnails.objects import DeleteRefused, S3Objects
+
+    objects = S3Objects(BUCKET)
+    with Stubber(objects.client) as stub:
+        stub.add_response(
+            "delete_objects",
+            {"Deleted": [{"Key": "renditions/a/320.jpg"}],
+             "Errors": [{"Key": "renditions/a/640.jpg", "Code": "AccessDenied", "Message": "Access Denied"}]},
+        )  # fmt: skip
+        with pytest.raises(DeleteRefused, match="1 of 2 object.*640.jpg.*AccessDenied"):
+            objects.delete(["renditions/a/320.jpg", "renditions/a/640.jpg"])
