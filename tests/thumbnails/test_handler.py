@@ -266,5 +266,5 @@ def test_objects_s3_refused_to_delete_are_not_taken_as_deleted(s3):
             {"Deleted": [{"Key": "renditions/a/320.jpg"}],
              "Errors": [{"Key": "renditions/a/640.jpg", "Code": "AccessDenied", "Message": "Access Denied"}]},
         )  # fmt: skip
-        with pytest.raises(DeleteRefused, match="1 of 2 object.*640.jpg.*AccessDenied"):
+        with pytest.raises(DeleteRefused, match=r"1 of 2 object.*640\.jpg.*AccessDenied"):
             objects.delete(["renditions/a/320.jpg", "renditions/a/640.jpg"])
