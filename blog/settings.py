@@ -5,6 +5,7 @@ On Lambda (AWS_LAMBDA_FUNCTION_NAME is set) DEBUG defaults to off, and with DEBU
 missing SECRET_KEY or ALLOWED_HOSTS stops start-up with a clear error instead of guessing.
 """
 
+import os
 from pathlib import Path
 
 import environ
@@ -59,7 +60,8 @@ ALLOWED_HOSTS = [h for h in _required("ALLOWED_HOSTS", "127.0.0.1,localhost,test
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 # Behind CloudFront the Host is API Gateway's, so Zappa would put its stage (`/prod`) in front
 # of every link; readers' URLs have none. Set to "" in AWS (zappa_settings.json does).
-FORCE_SCRIPT_NAME = env.str("FORCE_SCRIPT_NAME", default=None)
+# Read as is: django-environ turns an empty value into "unset", and "" is the value needed.
+FORCE_SCRIPT_NAME = os.environ.get("FORCE_SCRIPT_NAME")
 SITE_NAME = env.str("SITE_NAME", default="Field Notes")
 SITE_DESCRIPTION = env.str(
     "SITE_DESCRIPTION", default="Photographs and notes from the road, one post at a time."

@@ -83,3 +83,13 @@ def test_on_lambda_the_origin_secret_is_required():
 
     assert manage("check", **lambda_env, ORIGIN_VERIFY="s3cret").returncode == 0
     assert manage("check", **lambda_env, ORIGIN_LOCK="false").returncode == 0
+
+
+def test_an_empty_force_script_name_is_kept():
+    """Behind CloudFront, FORCE_SCRIPT_NAME="" keeps API Gateway's stage (`/prod`) out of every
+    link; an empty value must not read as "unset"."""
+    result = manage(
+        "shell", "-v", "0", "-c", "from django.conf import settings; print(repr(settings.FORCE_SCRIPT_NAME))",
+        FORCE_SCRIPT_NAME="",
+    )  # fmt: skip
+    assert result.stdout.strip() == "''", result.stderr

@@ -38,6 +38,7 @@ def make_edge_stack():
         FunctionName=FUNCTION,
         ApiDomainName="abc123.execute-api.eu-west-1.amazonaws.com",
         ApiStagePath="/prod",
+        OriginVerifySecret="/blog/prod/origin-verify",
     )
 
 

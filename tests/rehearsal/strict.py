@@ -1,0 +1,208 @@
+"""What makes moto refuse what AWS refuses, applied inside the rehearsal's moto server.
+
+moto enforces IAM once `INITIAL_NO_AUTH_ACTION_COUNT` is spent: every request must be signed
+by a known principal whose policies allow the action. But for most services it checks the
+action against resource `*` only, so a policy naming its table, stream, parameters, identity
+or distribution (as ours does) would be refused outright, and a policy granting `*` would
+pass. Here each service the function calls names the resource the request touches, as AWS
+does: DynamoDB its table, streams their stream, SSM the parameter path, SES v2 the sending
+identity and the configuration set, CloudFront the distribution. S3 and SQS already do.
+
+Every decision is recorded, so the harness sees an AccessDenied even where the app catches
+it (a failed CloudFront invalidation is logged, not raised), and the list of what the
+function was granted and used is there to compare with what its policy grants."""
+
+import json
+import threading
+from email.utils import parseaddr
+
+_decisions = []
+_lock = threading.Lock()
+
+
+def decisions():
+    with _lock:
+        return list(_decisions)
+
+
+def forget_decisions():
+    with _lock:
+        _decisions.clear()
+
+
+def _arn(self, service, resource, region=True):
+    where = self.region if region else ""
+    return f"arn:aws:{service}:{where}:{self.current_account}:{resource}"
+
+
+def _body(self):
+    if isinstance(self.body, dict):  # moto's DynamoDB handler has parsed it already
+        return self.body
+    try:
+        return json.loads(self.body or "{}")
+    except ValueError:
+        return {}
+
+
+def dynamodb_resources(self):
+    table = _body(self).get("TableName")
+    return [_arn(self, "dynamodb", f"table/{table}")] if table else None
+
+
+def streams_resources(self):
+    body = _body(self)
+    arn = body.get("StreamArn") or (body.get("ShardIterator") or "").split("|")[0]
+    if arn:
+        return [arn]
+    if body.get("TableName"):  # ListStreams
+        return [_arn(self, "dynamodb", f"table/{body['TableName']}/stream/*")]
+    return None
+
+
+def ssm_resources(self):
+    body = _body(self)
+    names = (
+        [body["Path"]]
+        if body.get("Path")
+        else body.get("Names") or ([body["Name"]] if body.get("Name") else [])
+    )
+    return [_arn(self, "ssm", "parameter" + (n if n.startswith("/") else "/" + n)) for n in names] or None
+
+
+def sesv2_resources(self):
+    body = _body(self)
+    sender = parseaddr(body.get("FromEmailAddress") or "")[1]
+    if not sender:
+        return None
+    # AWS authorises a send against the identity that covers the sender (our domain) and
+    # against the configuration set it names.
+    found = [_arn(self, "ses", f"identity/{sender.rpartition('@')[2]}")]
+    if body.get("ConfigurationSetName"):
+        found.append(_arn(self, "ses", f"configuration-set/{body['ConfigurationSetName']}"))
+    return found
+
+
+def cloudfront_resources(self):
+    parts = self.path.strip("/").split("/")
+    if "distribution" in parts and parts.index("distribution") + 1 < len(parts):
+        distribution = parts[parts.index("distribution") + 1]
+        return [_arn(self, "cloudfront", f"distribution/{distribution}", region=False)]
+    return None
+
+
+def sqs_resource(determine):
+    # moto finds the queue from QueueUrl; GetQueueUrl names it by QueueName instead.
+    def resource(self):
+        name = self._get_param("QueueName")
+        if name and not self._get_param("QueueUrl"):
+            return f"arn:aws:sqs:{self.region}:{self.current_account}:{name}"
+        return determine(self)
+
+    return resource
+
+
+def s3_delete_keys(delete_keys):
+    """DeleteObjects: AWS authorises s3:DeleteObject for each key (a policy may grant some
+    prefixes only); moto checks the bucket and refuses every key when that fails."""
+
+    def delete(self, bucket_name, authenticated=True):
+        if authenticated:
+            return delete_keys(self, bucket_name)
+        import xmltodict
+        from moto.s3.exceptions import S3AccessDeniedError
+
+        objects = xmltodict.parse(self.body, strip_whitespace=False)["Delete"].get("Object", [])
+        objects = objects if isinstance(objects, list) else [objects]
+        allowed, denied = [], []
+        for obj in objects:
+            try:
+                self._authenticate_and_authorize_s3_action(bucket_name=bucket_name, key_name=obj["Key"])
+                allowed.append(obj)
+            except S3AccessDeniedError:
+                denied.append(obj["Key"])
+        deleted, _ = self.backend.delete_objects(bucket_name, allowed, False)
+        from moto.core.responses import ActionResult
+
+        self.data["Action"] = "DeleteObjects"
+        return self.serialized(
+            ActionResult(
+                {
+                    "Deleted": [{"Key": k} for k, _v, _dv in deleted],
+                    "Errors": [
+                        {"Key": k, "Code": "AccessDenied", "Message": "Access Denied"} for k in denied
+                    ],
+                }
+            )
+        )
+
+    return delete
+
+
+def _strict(resources_of):
+    from moto.core.authorization import ActionAuthenticatorMixin
+
+    def authorize(self, resource="*"):
+        for arn in resources_of(self) or [resource]:
+            ActionAuthenticatorMixin._authenticate_and_authorize_normal_action(self, arn)
+
+    return authorize
+
+
+def _recording(check):
+    def check_action_permitted(self, resource):
+        entry = {"action": self._action, "resource": resource, "key": self._access_key._access_key_id}
+        try:
+            check(self, resource)
+        except Exception:
+            entry["allowed"] = False
+            with _lock:
+                _decisions.append(entry)
+            raise
+        entry["allowed"] = True
+        with _lock:
+            _decisions.append(entry)
+
+    return check_action_permitted
+
+
+def _documents(init):
+    """moto keeps the inline policies of a role made by CloudFormation as dicts, where its
+    access control expects JSON text: accept both (a moto gap, not a policy change)."""
+
+    def accept(self, policy):
+        if isinstance(policy, dict):
+            document = policy.get("policy_document", policy) if "policy_document" in policy else policy
+            policy = document if isinstance(document, str) else json.dumps(document)
+        init(self, policy)
+
+    return accept
+
+
+def _no_docker_invocations(self, *args, **kwargs):
+    # moto runs a stream's or queue's function in Docker (absent here) and, when that returns
+    # anything, drops the stream's records. The rehearsal's own poller is the trigger.
+    return None
+
+
+def install():
+    from moto.awslambda.models import LambdaBackend
+    from moto.cloudfront.responses import CloudFrontResponse
+    from moto.dynamodb.responses import DynamoHandler
+    from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
+    from moto.iam.access_control import IAMPolicy, IAMRequestBase
+    from moto.s3.responses import S3Response
+    from moto.sesv2.responses import SESV2Response
+    from moto.sqs.responses import SQSResponse
+    from moto.ssm.responses import SimpleSystemManagerResponse
+
+    DynamoHandler._authenticate_and_authorize_normal_action = _strict(dynamodb_resources)
+    DynamoDBStreamsHandler._authenticate_and_authorize_normal_action = _strict(streams_resources)
+    SimpleSystemManagerResponse._authenticate_and_authorize_normal_action = _strict(ssm_resources)
+    SESV2Response._authenticate_and_authorize_normal_action = _strict(sesv2_resources)
+    CloudFrontResponse._authenticate_and_authorize_normal_action = _strict(cloudfront_resources)
+    IAMRequestBase.check_action_permitted = _recording(IAMRequestBase.check_action_permitted)
+    IAMPolicy.__init__ = _documents(IAMPolicy.__init__)
+    LambdaBackend.send_dynamodb_items = _no_docker_invocations
+    LambdaBackend.send_sqs_batch = _no_docker_invocations
+    SQSResponse._determine_resource = sqs_resource(SQSResponse._determine_resource)
+    S3Response._bucket_response_delete_keys = s3_delete_keys(S3Response._bucket_response_delete_keys)
