@@ -6,13 +6,14 @@ rehearsal's own under /rehearsal/:
 - `GET ses-sent`: the raw messages SES was asked to send (moto keeps them in memory);
 - `GET invalidations`: {distribution id: [[paths of each invalidation]]} (moto's signature
   check fails CloudFront's GETs with query strings, so the deployer cannot list them);
-- `PUT faults` with {"bucket", "key"} / `DELETE faults`: S3 answers 503 to GETs of that
-  object, as during an outage, until cleared.
+- `PUT faults` with {"bucket", "key"} / `DELETE faults`: S3 answers 503 to GETs of any object
+  of that bucket whose key contains `key`, as during an outage, until cleared.
 
 Usage: python -m tests.rehearsal.aws_server   (prints the port, then serves until killed)"""
 
 import json
 import sys
+import urllib.parse
 
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
@@ -28,9 +29,9 @@ def rehearsal_routes(app):
         path = request.path
         if path.startswith("/rehearsal/"):
             return _ours(request, path.removeprefix("/rehearsal/"))(environ, start_response)
-        if request.method in {"GET", "HEAD"} and FAULTS:
+        if request.method == "GET" and FAULTS:
             bucket, _, key = path.lstrip("/").partition("/")
-            if (bucket, key) in FAULTS:
+            if any(bucket == b and fragment in urllib.parse.unquote(key) for b, fragment in FAULTS):
                 body = b"<Error><Code>SlowDown</Code><Message>Rehearsed outage</Message></Error>"
                 return Response(body, status=503, content_type="application/xml")(environ, start_response)
         return app(environ, start_response)

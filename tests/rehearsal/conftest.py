@@ -48,6 +48,8 @@ class Rehearsal:
     tree: Path
     files_before: set
     make_container: object
+    containers: list
+    expected_failures: list
 
 
 def function_environment(account, tree, work):
@@ -105,7 +107,8 @@ def rehearsal(tmp_path_factory):
             containers.append(container)
             return container
 
-        yield Rehearsal(account, make_container(), zip_path, tree, files_before, make_container)
+        function = make_container()
+        yield Rehearsal(account, function, zip_path, tree, files_before, make_container, containers, [])
     finally:
         for container in containers:
             container.stop()
