@@ -52,6 +52,7 @@ class Invocation:
     init_ms: int | None = None
     log: str = ""
     denied: list = field(default_factory=list)
+    allowed: set = field(default_factory=set)
     modules: dict = field(default_factory=dict)
     kind: str = "sync"
 
@@ -129,14 +130,21 @@ class Lambda:
             event=event, ok=answer["ok"], result=answer.get("result"), kind=kind, ms=answer["ms"],
             error="" if answer["ok"] else f"{answer['errorType']}: {answer['errorMessage']}",
             init_ms=answer.get("init_ms"), log=text, modules=answer.get("modules", {}),
-            denied=self._denials(),
+            **self._decided(),
         )  # fmt: skip
         self.invocations.append(invocation)
         return invocation
 
+    def _decided(self):
+        """{"denied": [refusals], "allowed": {actions}} for the function's role since the last clear."""
+        mine = [d for d in self.account.server.decisions() if d["key"] == self.account.function.access_key]
+        return {
+            "denied": [d for d in mine if not d["allowed"]],
+            "allowed": {d["action"] for d in mine if d["allowed"]},
+        }
+
     def _denials(self):
-        keys = {self.account.function.access_key}
-        return [d for d in self.account.server.decisions() if not d["allowed"] and d["key"] in keys]
+        return self._decided()["denied"]
 
     def invoke(self, event, timeout=60):
         """A synchronous invocation (`zappa manage`, `zappa invoke`, API Gateway); then S3 and

@@ -446,6 +446,16 @@ def test_nothing_was_refused_and_nothing_failed_unexpectedly(rehearsal):
     assert [(i.kind, i.error) for i in unexpected] == []
 
 
+def test_every_action_used_is_one_the_static_check_knows(rehearsal):
+    """The rehearsal's real calls and tests/rehearsal/policy.py's reading of the code agree:
+    nothing the function did in the run is missing from what the policy check covers."""
+    from tests.rehearsal.policy import needed_actions
+
+    used = set().union(*(i.allowed for c in rehearsal.containers for i in c.invocations))
+    assert {"dynamodb:DeleteItem", "ses:SendEmail", "cloudfront:CreateInvalidation", "s3:PutObject"} <= used
+    assert sorted(used - set(needed_actions())) == []
+
+
 def test_nothing_was_written_into_the_package(rehearsal):
     """Lambda's /var/task is read-only: the function wrote nothing there."""
     assert {p.relative_to(rehearsal.tree) for p in rehearsal.tree.rglob("*")} == rehearsal.files_before
