@@ -14,8 +14,7 @@ class _Contained:
         try:
             return super().find(path, *args, **kwargs)
         except SuspiciousFileOperation:
-            wants_all = (args[0] if args else kwargs.get("find_all")) or kwargs.get("all")
-            return [] if wants_all else None
+            return []  # "nothing here", as Django's finders say it
 
 
 class FileSystemFinder(_Contained, finders.FileSystemFinder):
