@@ -10,7 +10,6 @@ import schemathesis
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
-
 from schemathesis.checks import CHECKS, load_all_checks
 
 from blog.wsgi import application
