@@ -11,8 +11,10 @@ import re
 
 # The path segment after /confirm/ or /unsubscribe/, wherever the path appears in a line.
 _TOKEN_PATH = re.compile(r"(/(?:confirm|unsubscribe)/)[^/\s\"'?#]+")
-# Anything shaped like an address: a local part, @, a dotted domain.
-_ADDRESS = re.compile(r"[^\s@<>()\[\]\"',;:]+@[^\s@<>()\[\]\"',;:]+\.[^\s@<>()\[\]\"',;:]+")
+# Anything shaped like an address: a local part, @, a dotted domain. Every part is bounded (as
+# addresses are), so a long line costs linear time, never a backtracking blow-up.
+_ATOM = r"[^\s@<>()\[\]\"',;:.]"
+_ADDRESS = re.compile(rf"[^\s@<>()\[\]\"',;:]{{1,64}}@{_ATOM}{{1,63}}(?:\.{_ATOM}{{1,63}}){{1,8}}")
 ELIDED = "…"
 ADDRESS = "<address>"
 

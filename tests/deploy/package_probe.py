@@ -33,6 +33,8 @@ os.environ.update(
         "MEDIA_BUCKET": "blog-dev-media",
         "SUBSCRIBERS_TABLE": "blog-dev-subscribers",
         "DEFAULT_FROM_EMAIL": "Field Notes <hello@blog.example.com>",
+        # The topic SAM's reference SNS event comes from: the only one the function trusts.
+        "SES_NOTIFICATIONS_TOPIC_ARN": "arn:aws:sns:us-east-1:123456789012:ExampleTopic",
         "VAR_DIR": WORK,
     }
 )
