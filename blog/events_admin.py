@@ -24,7 +24,8 @@ def recent_events_view(request, site):
 
 
 def install(site):
-    """Add the page to `site`'s URLs (admin:recent_events) and, for staff, to its app list."""
+    """Add the page to `site`'s URLs (admin:recent_events) and to its app list, for staff with
+    `blog.view_event_journal` (see blog.models.EventJournal)."""
     add_admin_page(
         site,
         route="events/recent/",
@@ -34,4 +35,5 @@ def install(site):
         section="Operations",
         section_label="operations",
         view=recent_events_view,
+        permission="blog.view_event_journal",
     )

@@ -9,7 +9,7 @@ import secrets
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -124,6 +124,19 @@ class Photo(models.Model):
 
     def __str__(self):
         return self.alt_text[:60]
+
+    def save(self, *args, **kwargs):
+        # A new file is written while the row is saved (the field's pre_save). If the row then
+        # fails to save (the database busy, a receiver failing), the file goes too: otherwise an
+        # original, GPS and all, stays in storage with no record pointing at it.
+        new_file = bool(self.image) and not self.image._committed
+        try:
+            with transaction.atomic(using=kwargs.get("using")):
+                super().save(*args, **kwargs)
+        except BaseException:
+            if new_file and self.image._committed:
+                self.image.storage.delete(self.image.name)
+            raise
 
     @property
     def ready(self):
@@ -291,3 +304,17 @@ class SiteVersion(models.Model):
 
     def __str__(self):
         return f"site version {self.value}"
+
+
+class EventJournal(models.Model):
+    """Carries the permission to see the recent events journal (`dispatch.journal`, a file, not
+    a table): unmanaged, no table, never queried."""
+
+    class Meta:
+        managed = False
+        default_permissions = ()
+        permissions = [("view_event_journal", "Can see the recent events journal")]
+        verbose_name = "event journal"
+
+    def __str__(self):
+        return "event journal"

@@ -7,6 +7,7 @@ The query string is left out: a search or a token can carry what a log should no
 import time
 
 from dispatch import observe
+from dispatch.redact import redact
 
 
 class RequestLogMiddleware:
@@ -30,8 +31,4 @@ class RequestLogMiddleware:
 
 def _path(request):
     # Confirm and unsubscribe links carry a signed token naming the address: keep the route only.
-    path = request.path
-    for prefix in ("/confirm/", "/unsubscribe/"):
-        if path.startswith(prefix):
-            return prefix + "…/"
-    return path
+    return redact(request.path)

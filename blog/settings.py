@@ -1,11 +1,13 @@
 """One settings module, driven by environment variables.
 
-Local defaults (DEBUG on, SQLite, media on disk, email to the console) need no AWS account.
-On Lambda (AWS_LAMBDA_FUNCTION_NAME is set) DEBUG defaults to off, and with DEBUG off a
-missing SECRET_KEY or ALLOWED_HOSTS stops start-up with a clear error instead of guessing.
+Local defaults (SQLite, media on disk, email to the console) need no AWS account. DEBUG is
+on only when asked for (`DEBUG=true`, which `make run` sets); without it a missing SECRET_KEY
+or ALLOWED_HOSTS stops start-up with a clear error instead of guessing, wherever the server
+runs: a development key must never sign links for a server started some other way.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -23,7 +25,7 @@ export_ssm_parameters(SSM_PREFIX)
 VAR_DIR = Path(env.str("VAR_DIR", default=str(BASE_DIR / "var")))
 ON_LAMBDA = bool(env.str("AWS_LAMBDA_FUNCTION_NAME", default=""))
 
-DEBUG = env.bool("DEBUG", default=not ON_LAMBDA)
+DEBUG = env.bool("DEBUG", default=False)
 
 
 def _required(name, dev_default):
@@ -35,7 +37,8 @@ def _required(name, dev_default):
         return dev_default
     raise ImproperlyConfigured(
         f"{name} is not set. With DEBUG off the site refuses to start without it: "
-        f"set the {name} environment variable (see README, 'Settings')."
+        f"set the {name} environment variable, or DEBUG=true for local development "
+        f"(`make run` does) (see README, 'Settings')."
     )
 
 
@@ -79,14 +82,24 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "blog.apps.BlogConfig",
     "welcome.apps.WelcomeConfig",
+    # Failed admin logins, counted per account and client address in the database.
+    "axes",
 ]
 
 MIDDLEWARE = [
     # Outermost: its line has the status the reader gets and the time every layer took.
     "blog.requestlog.RequestLogMiddleware",
+    # Every 4xx/5xx under /api/ in the API's JSON error shape, whichever layer made it.
+    "blog.apierrors.ApiErrorsMiddleware",
     # Before anything that could answer: a request that skipped CloudFront gets 403.
     "blog.origin.OriginLockMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # A content security policy on every page, however it is served (CloudFront adds its own
+    # only where the origin sent none).
+    "csp.middleware.CSPMiddleware",
+    # A query string Django refuses to parse is a 400 here, before any view (or, under DEBUG,
+    # the debug page, which parses it again and fails) touches it.
+    "blog.middleware.QueryStringGuardMiddleware",
     # ConditionalGet sits outside CacheHeaders so a 304 carries the Cache-Control we set.
     "django.middleware.http.ConditionalGetMiddleware",
     # CacheHeaders sits outside Session so it sees any cookie or Vary the inner layers add.
@@ -98,6 +111,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into its lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "blog.urls"
@@ -127,8 +142,25 @@ DATABASES = {"default": environ.Env.db_url_config(DATABASE_URL)}
 # Lambda reuses a warm container for many requests: keep its connection, but check it first.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Two editors saving at once: a deferred transaction that reads, then writes, cannot wait
+    # for the other writer (SQLite answers "database is locked" at once). IMMEDIATE takes the
+    # write lock at BEGIN, where the busy timeout lets it wait its turn; WAL lets pages be read
+    # while someone writes.
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": env.int("SQLITE_TIMEOUT", default=20),
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+        **DATABASES["default"].get("OPTIONS", {}),
+    }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTHENTICATION_BACKENDS = [
+    # First, so a locked-out login is refused before the password is hashed (~1 s of CPU).
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -144,6 +176,8 @@ USE_TZ = True
 
 STATIC_URL = env.str("STATIC_URL", default="/static/")
 STATIC_ROOT = VAR_DIR / "static"
+# Django's two finders, answering 404 rather than 500 for a path outside the static folders.
+STATICFILES_FINDERS = ["blog.staticfinders.FileSystemFinder", "blog.staticfinders.AppDirectoriesFinder"]
 MEDIA_URL = env.str("MEDIA_URL", default="/media/")
 MEDIA_ROOT = VAR_DIR / "media"
 
@@ -229,15 +263,75 @@ X_FRAME_OPTIONS = "DENY"
 # The admin is reached through CloudFront, whose origin is the public site's.
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[SITE_URL])
 
+# Where the browser may load from: this site, plus the media and static hosts when they are
+# others (CloudFront's own domain beside a custom one). The same policy as infra/edge.yaml's
+# default: no inline script anywhere (the admin has none); inline styles for the admin.
+_ASSET_HOSTS = [
+    f"https://{host}"
+    for host in (env.str("MEDIA_DOMAIN", default=""), env.str("STATIC_DOMAIN", default=""))
+    if host
+]
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", *_ASSET_HOSTS],
+        "style-src": ["'self'", "'unsafe-inline'", *_ASSET_HOSTS],
+        "img-src": ["'self'", "data:", *_ASSET_HOSTS],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
+# Admin logins (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one account from one
+# client address, that pair is refused for AXES_COOLOFF_TIME, before any password is checked.
+# The count lives in the database, so every Lambda container sees the same one. Keyed on the
+# pair, so nobody can lock an editor out from elsewhere; the WAF's rate rule on POST
+# /admin/login/ (infra/waf.yaml) bounds what one address can try across accounts.
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# The lockout ends a fixed time after the failure that caused it, so the time the page names
+# holds even if the editor tries again meanwhile.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = True
+# The client address is REMOTE_ADDR, which the deployment sets from what CloudFront saw; a
+# header the client writes (X-Forwarded-For) is never read here.
+AXES_CLIENT_IP_CALLABLE = "blog.logins.client_address"
+AXES_LOCKOUT_CALLABLE = "blog.logins.lockout_response"
+# No row per successful login kept for ever (nothing would prune it); failures are kept until
+# their cool-off passes.
+AXES_DISABLE_ACCESS_LOG = True
+# Log lines name only what the lockout is keyed on (account, address); no start-up banner.
+AXES_VERBOSE = False
+
+# Log lines never carry a subscriber's address or a confirm/unsubscribe token, Django's own
+# lines included (`Bad Request: /confirm/<token>/`, the dev server's request lines): every
+# handler passes records through the redaction filter.
+_REDACTED = {"filters": ["redact"]}
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"redact": {"()": "dispatch.redact.RedactFilter"}},
+    "formatters": {
+        "server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        }
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", **_REDACTED},
+        "server": {"class": "logging.StreamHandler", "formatter": "server", **_REDACTED},
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         # Django adds its own console handler while DEBUG is on: do not print twice.
         "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "django.db.backends": {"level": "WARNING"},
+        # runserver's request lines: replaces Django's own handler, which has no filter.
+        "django.server": {"handlers": ["server"], "level": "INFO", "propagate": False},
     },
 }
 
@@ -277,3 +371,7 @@ SUBSCRIBE_RATE_WINDOW = env.int("SUBSCRIBE_RATE_WINDOW", default=60)
 FAILED_RECORDS_QUEUE = env.str("FAILED_RECORDS_QUEUE", default="")
 SES_REGION = env.str("SES_REGION", default="")  # empty: the function's own region
 SES_CONFIGURATION_SET = env.str("SES_CONFIGURATION_SET", default="")
+# The SNS topic SES publishes bounces and complaints to (the data stack's
+# SesNotificationsTopicArn output). Notifications from any other topic are logged and ignored;
+# while it is unset every notification fails, to be replayed once it is set (README, "Security").
+SES_NOTIFICATIONS_TOPIC_ARN = env.str("SES_NOTIFICATIONS_TOPIC_ARN", default="")

@@ -1,10 +1,10 @@
 from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
+from django.views.decorators.http import require_safe
 
-from blog import api, feeds, views
+from blog import api, feeds, localmedia, views
 from blog.pagecache import cached_public_page
 from blog.sitemaps import SITEMAPS
 
@@ -15,11 +15,21 @@ blog_patterns = [
     path("authors/<str:username>/", views.author_detail, name="author"),
     path("search/", views.search, name="search"),
     path("preview/posts/<int:pk>/", views.preview, name="preview"),
-    path("feeds/rss.xml", cached_public_page(feeds.LatestPostsRss()), name="feed-rss"),
-    path("feeds/atom.xml", cached_public_page(feeds.LatestPostsAtom()), name="feed-atom"),
-    path("feeds/tags/<slug:slug>/rss.xml", cached_public_page(feeds.TagPostsRss()), name="tag-feed-rss"),
-    path("feeds/tags/<slug:slug>/atom.xml", cached_public_page(feeds.TagPostsAtom()), name="tag-feed-atom"),
-    path("sitemap.xml", cached_public_page(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),
+    # Feeds and the sitemap take GET and HEAD only, like every page (Django's own views would
+    # answer any method).
+    path("feeds/rss.xml", require_safe(cached_public_page(feeds.LatestPostsRss())), name="feed-rss"),
+    path("feeds/atom.xml", require_safe(cached_public_page(feeds.LatestPostsAtom())), name="feed-atom"),
+    path(
+        "feeds/tags/<slug:slug>/rss.xml",
+        require_safe(cached_public_page(feeds.TagPostsRss())),
+        name="tag-feed-rss",
+    ),
+    path(
+        "feeds/tags/<slug:slug>/atom.xml",
+        require_safe(cached_public_page(feeds.TagPostsAtom())),
+        name="tag-feed-atom",
+    ),
+    path("sitemap.xml", require_safe(cached_public_page(sitemap)), {"sitemaps": SITEMAPS}, name="sitemap"),
     path("robots.txt", views.robots_txt, name="robots"),
     path("api/v1/posts/", api.post_list, name="api-posts"),
     path("api/v1/posts/<slug:slug>/", api.post_detail, name="api-post"),
@@ -31,9 +41,14 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("welcome.urls")),
     path("", include((blog_patterns, "blog"))),
-    # Local media on disk while DEBUG is on; in AWS, CloudFront serves it from S3.
-    *static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT),
 ]
+if not settings.MEDIA_BUCKET and settings.MEDIA_URL.startswith("/"):
+    # Media on disk (the embedded defaults): renditions only, as CloudFront serves them from S3.
+    urlpatterns.append(
+        path(
+            f"{settings.MEDIA_URL.lstrip('/')}renditions/<path:path>", localmedia.rendition, name="rendition"
+        )
+    )
 
 handler404 = "blog.views.page_not_found"
 handler500 = "blog.views.server_error"

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import permission_required
 from django.core.paginator import InvalidPage, Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -74,8 +75,10 @@ def search(request):
 
 @never_cache
 @staff_member_required
+@permission_required("blog.change_post", raise_exception=True)
 def preview(request, pk):
-    """Any post, in any state, as readers would see it: staff only, never cached, not indexed."""
+    """Any post, in any state, as readers would see it: for staff who may change posts (others
+    get a 403), never cached, not indexed."""
     post = get_object_or_404(Post.objects.for_listing(), pk=pk)
     response = render(request, "blog/post_detail.html", {"post": post, "preview": True, **post_meta(post)})
     response["X-Robots-Tag"] = "noindex, nofollow"

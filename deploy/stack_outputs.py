@@ -10,6 +10,7 @@ OUTPUT_FOR_VARIABLE = {
     "STATIC_BUCKET": ("data", "StaticBucketName"),
     "SUBSCRIBERS_TABLE": ("data", "SubscribersTableName"),
     "SES_CONFIGURATION_SET": ("data", "SesConfigurationSetName"),
+    "SES_NOTIFICATIONS_TOPIC_ARN": ("data", "SesNotificationsTopicArn"),
     "FAILED_RECORDS_QUEUE": ("data", "FailedRecordsQueueUrl"),
     "CLOUDFRONT_DISTRIBUTION_ID": ("edge", "DistributionId"),
 }

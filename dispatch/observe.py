@@ -12,7 +12,9 @@ lean. This module uses only the standard library and prints the same documents t
 No Django here: the S3 path imports it.
 
 Subscribers are never logged by address: `subscriber_hash` is a salted SHA-256 of the
-address, the same for the same subscriber in every line (set LOG_HASH_SALT in production)."""
+address, the same for the same subscriber in every line (set LOG_HASH_SALT in production).
+Every text value passes through `redact` too, so an error message quoting an address (SES
+names the one it refused) or a link token never reaches a line."""
 
 import contextlib
 import contextvars
@@ -21,6 +23,8 @@ import json
 import os
 import sys
 import time
+
+from dispatch.redact import redact
 
 NAMESPACE = "Blog"
 _scope = contextvars.ContextVar("observe_scope", default=None)
@@ -94,6 +98,9 @@ def emit(outcome, message="", *, level="INFO", metrics=None, dimensions=None, **
         **{k: v for k, v in fields.items() if v is not None},
         **(dimensions or {}),
     }
+    for key, value in record.items():
+        if isinstance(value, str):
+            record[key] = redact(value)
     if metrics:
         record.update(_emf(metrics, dimensions or {}))
     collector = _collector.get()

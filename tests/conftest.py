@@ -128,3 +128,24 @@ def editor(db):
 def editor_client(client, editor):
     client.force_login(editor)
     return client
+
+
+@pytest.fixture
+def staff_client(client, db):
+    """staff_client(*perms): the test client logged in as a staff member who holds exactly
+    `perms` ("app_label.codename"), and no group."""
+    from django.contrib.auth.models import Permission
+
+    def make(*perms):
+        user = get_user_model().objects.create_user(
+            username=f"staff{next(_counter)}", password="x", is_staff=True
+        )
+        for perm in perms:
+            app_label, codename = perm.split(".")
+            user.user_permissions.add(
+                Permission.objects.get(content_type__app_label=app_label, codename=codename)
+            )
+        client.force_login(user)
+        return client
+
+    return make

@@ -43,6 +43,9 @@ def normalise(raw):
 
 
 def mask(email):
-    """`j***@example.com`: enough to follow a record in the logs without logging the address."""
-    local, _, domain = str(email).rpartition("@")
-    return f"{local[:1]}***@{domain}" if local else "***"
+    """`subscriber 1f2e3d4c5b6a7988`: the address as log lines name it, by the same salted
+    hash as the structured lines' `subscriber_hash`, so one subscriber can be followed through
+    both without the address (nor its domain) being written down."""
+    from dispatch.observe import subscriber_hash
+
+    return f"subscriber {subscriber_hash(email)}"

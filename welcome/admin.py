@@ -1,13 +1,15 @@
 """Subscribers in the admin: counts by status, search by address, CSV export.
 
 Subscribers are not Django models (they live in DynamoDB or the local store), so there is no
-ModelAdmin: a staff-only view is added to the default admin site's URLs, and an entry to its
-app list so it shows on the index and in the sidebar. At a blog's scale each page scans the
-whole table; that is fine for thousands of entries."""
+ModelAdmin: a view is added to the default admin site's URLs, and an entry to its app list so
+it shows on the index and in the sidebar, for staff with `welcome.view_subscribers` only (the
+CSV export also needs `welcome.export_subscribers`; see welcome.models). At a blog's scale
+each page scans the whole table; that is fine for thousands of entries."""
 
 import csv
 
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
@@ -56,6 +58,8 @@ def subscribers_view(request, site=admin.site):
     query = request.GET.get("q", "").strip()[:254]
     subscribers = store.search(query)
     if request.GET.get("format") == "csv":
+        if not request.user.has_perm("welcome.export_subscribers"):
+            raise PermissionDenied
         return _csv(subscribers, now)
     counts = store.counts(now=now)
     context = {
@@ -67,6 +71,7 @@ def subscribers_view(request, site=admin.site):
         "subscribers": [(s, s.display_status(now)) for s in subscribers[:SHOWN]],
         "matches": len(subscribers),
         "shown": SHOWN,
+        "can_export": request.user.has_perm("welcome.export_subscribers"),
     }
     return TemplateResponse(request, "welcome/admin/subscribers.html", context)
 
@@ -80,4 +85,5 @@ add_admin_page(
     section="Subscribers",
     section_label="welcome",
     view=subscribers_view,
+    permission="welcome.view_subscribers",
 )

@@ -93,18 +93,43 @@ def _skipped(code, why, **fields):
 
 def handle_sns_event(event, context=None):
     """SES notifications through SNS -> suppressions. Every record is tried; if any failed
-    the invocation raises afterwards, so Lambda retries it (suppression is idempotent)."""
+    the invocation raises afterwards, so Lambda retries it (suppression is idempotent).
+
+    Only notifications from SES_NOTIFICATIONS_TOPIC_ARN (and, when they name one, from our
+    SES configuration set) are acted on; others are logged and ignored, never retried. While
+    the setting is empty every record fails, so nothing forged is acted on and nothing real
+    is lost: the failures land in the failed-records queue, to replay once it is set."""
     _setup_django()
+    from django.conf import settings
+
     from welcome import notifications
 
+    topic = settings.SES_NOTIFICATIONS_TOPIC_ARN
     results, failed = [], 0
     with observe.scope("sns", context):
+        if not topic:
+            logger.error("SES_NOTIFICATIONS_TOPIC_ARN is not set: no SES notification can be trusted")
+            observe.emit("failed", "SES_NOTIFICATIONS_TOPIC_ARN is not set", level="ERROR")
+            raise RuntimeError(
+                "SES_NOTIFICATIONS_TOPIC_ARN is not set: SES notifications are refused until it "
+                "names the topic SES publishes to (the data stack's SesNotificationsTopicArn)."
+            )
         for record in event.get("Records", []):
             notification = notifications.notification_from_sns(record)
             if notification is None:
                 logger.warning("SNS record without an SES notification: ignored")
                 results.append({"ignored": "not an SES notification"})
                 observe.emit("skipped", "not an SES notification")
+                continue
+            refused = notifications.refusal(
+                record, notification, topic=topic, configuration_set_name=settings.SES_CONFIGURATION_SET
+            )
+            if refused:
+                logger.warning(
+                    "SES notification %s (topic %s): ignored", refused, notifications.topic_arn(record)
+                )
+                results.append({"ignored": refused})
+                observe.emit("skipped", refused, topic=notifications.topic_arn(record))
                 continue
             try:
                 result = notifications.apply_notification(notification)

@@ -3,7 +3,13 @@
 
 A permanent bounce or any complaint suppresses the address for good; a transient bounce is
 only counted; deliveries and anything else are ignored. Notifications published through a
-configuration set spell the type `eventType` rather than `notificationType`."""
+configuration set spell the type `eventType` rather than `notificationType`, and name the set
+in `mail.tags["ses:configuration-set"]`.
+
+Only notifications we asked for count (`refusal`): from our topic, and, when they name a
+configuration set, from ours. Anyone who can invoke the function, or publish to some other
+topic subscribed to it, could otherwise suppress any address for good with a forged
+complaint."""
 
 import json
 import logging
@@ -25,6 +31,34 @@ def notification_from_sns(record):
     except ValueError:
         return None
     return notification if isinstance(notification, dict) else None
+
+
+def topic_arn(record):
+    sns = record.get("Sns") if isinstance(record, dict) else None
+    value = sns.get("TopicArn") if isinstance(sns, dict) else None
+    return value if isinstance(value, str) else None
+
+
+def configuration_set(notification):
+    """The SES configuration set a notification names, or None if it names none."""
+    mail = notification.get("mail")
+    tags = mail.get("tags") if isinstance(mail, dict) else None
+    names = tags.get("ses:configuration-set") if isinstance(tags, dict) else None
+    if isinstance(names, list) and names:
+        return str(names[0])
+    return None
+
+
+def refusal(record, notification, *, topic, configuration_set_name):
+    """Why this record is not ours to act on (a short text), or None if it is. `topic` must
+    be set: the caller fails the record when it is not (see README, "Security")."""
+    received = topic_arn(record)
+    if received != topic:
+        return "from another SNS topic"
+    named = configuration_set(notification)
+    if named is not None and named != configuration_set_name:
+        return "from another SES configuration set"
+    return None
 
 
 def _addresses(recipients):

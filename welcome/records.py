@@ -5,8 +5,11 @@ Only an INSERT of a pending entry written in this function's own region sends. W
 table every replica's stream sees every insert, and only the writer's region may send.
 MODIFY (our own claims and status changes), REMOVE (including TTL expiry) and KEYS_ONLY or
 OLD_IMAGE records (no NewImage) send nothing. Neither does anything that is not our item
-shape: such a record can never succeed, so it must not be reported as failed (it would block
-the shard until it expired)."""
+shape, nor an address the app could never have stored (a hand-written item holding a line
+break, say): such a record can never succeed, so it must not be reported as failed (it would
+be retried until it expired, then land in the failed-records queue)."""
+
+from welcome.addresses import InvalidAddress, normalise
 
 TTL_PRINCIPAL = "dynamodb.amazonaws.com"
 
@@ -49,7 +52,17 @@ def welcome_address(record, own_region):
     region = _string(image, "region")
     if region != own_region:
         return None, f"written in {region!r}; this function runs in {own_region!r}"
+    if not _stored_form(email):
+        return None, "the address is not one the app stores (malformed, or not normalised)"
     return email, "a new pending subscriber"
+
+
+def _stored_form(email):
+    """True if `email` is an address exactly as `welcome.services.subscribe` stores it."""
+    try:
+        return normalise(email) == email
+    except InvalidAddress:
+        return False
 
 
 def sequence_number(record):

@@ -13,7 +13,6 @@ from pathlib import Path
 
 from django.conf import settings
 from django.utils.module_loading import import_string
-from django.utils.text import slugify
 
 from common import aws
 
@@ -79,7 +78,10 @@ class LocalMailSender:
 
     def _write(self, folder, message):
         folder.mkdir(parents=True, exist_ok=True)
+        from dispatch.observe import subscriber_hash
+
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-        path = folder / f"{stamp}-{slugify(message.to[0])}.eml"
+        # Named by the subscriber's hash, not the address: the name is printed in the log.
+        path = folder / f"{stamp}-{subscriber_hash(message.to[0])}.eml"
         path.write_bytes(message.message().as_bytes())
         logger.info("Welcome email written to %s", path)

@@ -13,8 +13,7 @@ pytestmark = pytest.mark.django_db
 
 def test_only_staff_get_in(client, make_author):
     """A reader's account, even with a password, cannot open the admin."""
-    make_author("reader")
-    client.login(username="reader", password="x")
+    client.force_login(make_author("reader"))
     response = client.get("/admin/blog/post/")
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]

@@ -44,12 +44,14 @@ def test_a_failed_delivery_is_journalled_with_its_error(settings, make_photo, mo
     assert "disk full" in entry["error"]
 
 
-def test_staff_see_recent_events_in_the_admin(settings, make_photo, editor_client):
+def test_staff_see_recent_events_in_the_admin(settings, make_photo, staff_client):
+    """With `blog.view_event_journal` (see tests/blog/test_permissions.py for without)."""
     photo = make_photo()
-    response = editor_client.get(URL)
+    client = staff_client("blog.view_event_journal")
+    response = client.get(URL)
     assert response.status_code == 200
     assert photo.image.name in response.content.decode()
-    assert "Recent events" in editor_client.get("/admin/").content.decode()
+    assert "Recent events" in client.get("/admin/").content.decode()
 
 
 def test_others_are_sent_to_the_login(client):

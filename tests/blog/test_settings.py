@@ -43,11 +43,24 @@ def test_production_refuses_to_start_without(missing):
     assert f"{missing} is not set" in result.stderr
 
 
-def test_on_lambda_debug_is_off_by_default():
-    """On Lambda, DEBUG is off unless explicitly turned on, so a forgotten variable fails safe."""
-    result = manage("check", AWS_LAMBDA_FUNCTION_NAME="blog-prod")
+@pytest.mark.parametrize("where", [{}, {"AWS_LAMBDA_FUNCTION_NAME": "blog-prod"}])
+def test_debug_is_off_unless_asked_for(where):
+    """Wherever the server starts (a shell, gunicorn, Lambda), DEBUG is off unless DEBUG=true
+    asks for it, so without a secret key start-up fails instead of signing links with a
+    key anyone can read in the repository."""
+    result = manage("check", **where)
     assert result.returncode != 0
     assert "SECRET_KEY is not set" in result.stderr
+    assert "DEBUG=true" in result.stderr, "the message says how to start locally"
+
+
+def test_without_debug_the_given_key_is_used_and_debug_stays_off():
+    result = manage(
+        "shell", "-c", "from django.conf import settings as s; print(s.DEBUG, s.SECRET_KEY[:8])",
+        SECRET_KEY="given-key-" + "x" * 50, ALLOWED_HOSTS="blog.example.com",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[-2:] == ["False", "given-ke"]
 
 
 def test_check_deploy_reports_nothing():
@@ -57,11 +70,13 @@ def test_check_deploy_reports_nothing():
     assert "System check identified no issues (0 silenced)." in result.stdout
 
 
-def test_local_defaults_need_no_environment():
-    """With nothing set, the local defaults work: DEBUG on, SQLite, files on disk."""
+def test_local_defaults_need_only_debug():
+    """With DEBUG=true (what `make run` sets) and nothing else, the local defaults work:
+    SQLite, files on disk, email to the console."""
     result = manage(
         "shell", "-c",
         "from django.conf import settings as s; print(s.DEBUG, s.DATABASES['default']['ENGINE'], s.STORAGES['default']['BACKEND'], s.EMAIL_BACKEND)",
+        DEBUG="true",
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert result.stdout.split()[-4:] == [
@@ -90,6 +105,6 @@ def test_an_empty_force_script_name_is_kept():
     link; an empty value must not read as "unset"."""
     result = manage(
         "shell", "-v", "0", "-c", "from django.conf import settings; print(repr(settings.FORCE_SCRIPT_NAME))",
-        FORCE_SCRIPT_NAME="",
+        FORCE_SCRIPT_NAME="", DEBUG="true",
     )  # fmt: skip
     assert result.stdout.strip() == "''", result.stderr

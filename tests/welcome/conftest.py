@@ -16,6 +16,8 @@ CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
 REGION = "us-east-1"  # the region moto writes into its stream records
 TABLE = "subscribers"
 SENDER = "Field Notes <news@blog.example.com>"
+# SAM's reference SNS event comes from this topic; the handler trusts only the configured one.
+SES_TOPIC = "arn:aws:sns:us-east-1:123456789012:ExampleTopic"
 
 
 def corpus_json(*parts):
@@ -47,6 +49,7 @@ def _welcome_in_tmp(settings, monkeypatch):
     settings.WELCOME_FROM_EMAIL = SENDER
     settings.SES_REGION = ""
     settings.SES_CONFIGURATION_SET = ""
+    settings.SES_NOTIFICATIONS_TOPIC_ARN = SES_TOPIC
     _clear_caches()
     yield
     _clear_caches()

@@ -1,5 +1,6 @@
-"""Editors see subscribers in the admin: counts by status, search by address, CSV export.
-Only staff get in, and the page is never cached."""
+"""Staff allowed to see subscribers find them in the admin: counts by status, search by
+address, CSV export (with its own permission). Only staff get in, and the page is never
+cached."""
 
 import csv
 import io
@@ -27,13 +28,19 @@ def subscribers(monkeypatch):
     return store
 
 
+@pytest.fixture
+def manager_client(staff_client):
+    """Staff who may see and export subscribers."""
+    return staff_client("welcome.view_subscribers", "welcome.export_subscribers")
+
+
 def test_only_staff_get_in(client):
     response = client.get(URL)
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
 
 
-def test_counts_by_status_and_the_list(editor_client, subscribers):
-    response = editor_client.get(URL)
+def test_counts_by_status_and_the_list(manager_client, subscribers):
+    response = manager_client.get(URL)
     assert response.status_code == 200
     assert "no-store" in response["Cache-Control"] or "no-cache" in response["Cache-Control"]
     counts = dict(response.context["counts"])
@@ -43,14 +50,14 @@ def test_counts_by_status_and_the_list(editor_client, subscribers):
     assert "bob@example.org" in body and "complaint: abuse" in body
 
 
-def test_search_by_address(editor_client, subscribers):
-    response = editor_client.get(URL, {"q": "EXAMPLE.ORG"})
+def test_search_by_address(manager_client, subscribers):
+    response = manager_client.get(URL, {"q": "EXAMPLE.ORG"})
     assert [s.email for s, _ in response.context["subscribers"]] == ["bob@example.org"]
     assert response.context["matches"] == 1
 
 
-def test_csv_export_of_the_search(editor_client, subscribers):
-    response = editor_client.get(URL, {"q": "example.com", "format": "csv"})
+def test_csv_export_of_the_search(manager_client, subscribers):
+    response = manager_client.get(URL, {"q": "example.com", "format": "csv"})
     assert response["Content-Type"].startswith("text/csv")
     assert "attachment" in response["Content-Disposition"]
     rows = list(csv.DictReader(io.StringIO(response.content.decode())))
@@ -58,15 +65,15 @@ def test_csv_export_of_the_search(editor_client, subscribers):
     assert {r["status"] for r in rows} == {"confirmed", "pending"}
 
 
-def test_the_admin_index_links_to_subscribers(editor_client):
-    response = editor_client.get("/admin/")
+def test_the_admin_index_links_to_subscribers(manager_client):
+    response = manager_client.get("/admin/")
     assert response.status_code == 200
     assert URL.encode() in response.content
 
 
-def test_expired_entries_are_shown_as_expired(editor_client, monkeypatch):
+def test_expired_entries_are_shown_as_expired(manager_client, monkeypatch):
     monkeypatch.setenv("LOCAL_EVENTS", "false")
     old = datetime(2020, 1, 1, tzinfo=UTC)
     get_store().add(Subscriber.new_pending("old@example.com", now=old, region="local-1", ttl_days=7), now=old)
-    counts = dict(editor_client.get(URL).context["counts"])
+    counts = dict(manager_client.get(URL).context["counts"])
     assert (counts["expired"], counts["pending"]) == (1, 0)

@@ -267,6 +267,38 @@ def test_an_item_that_is_not_an_entry_is_skipped_not_retried(aws):
     assert recipients(aws) == ["ann@example.com"]
 
 
+@pytest.mark.parametrize(
+    "address",
+    [
+        "jane@example.com\r\nBcc: everyone@example.org",
+        "jane@example.com\n",
+        "Jane@Example.com",
+        "not an address",
+    ],
+)
+def test_an_address_the_app_never_stores_is_skipped_not_retried(aws, address, capsys):
+    """A hand-written table item whose address holds a line break (or is not in the form
+    subscribe stores) can never be sent to: it is skipped as permanent, with its reason
+    counted, instead of being retried as a transient failure until the failure queue; the
+    other records in the batch are welcomed."""
+    aws.dynamodb.put_item(
+        TableName="subscribers",
+        Item={
+            "email": {"S": address},
+            "status": {"S": "pending"},
+            "region": {"S": "us-east-1"},
+            "created_at": {"S": "2026-03-01T12:00:00.000000Z"},
+        },
+    )
+    (record,) = aws.new_records()
+    (good,) = subscribe_and_read(aws, "ann@example.com")
+    assert route(event(record, good)) == {"batchItemFailures": []}
+    assert recipients(aws) == ["ann@example.com"]
+    assert get_store().get(address).welcome_claimed_at is None, "nothing was claimed"
+    output = capsys.readouterr().out
+    assert "outcome=skipped" in output and "reason=not_a_welcome" in output
+
+
 def test_case_variants_of_an_address_are_one_subscriber(aws):
     """Jane@, jane@ and JANE@ are one mailbox: one entry, one welcome; and once suppressed,
     no variant gets through."""
