@@ -130,6 +130,12 @@ MEDIA_BUCKET = env.str("MEDIA_BUCKET", default="")
 STATIC_BUCKET = env.str("STATIC_BUCKET", default="")
 # Where uploads land: the S3 trigger is filtered to this prefix, renditions live elsewhere.
 UPLOAD_PREFIX = "uploads/"
+# Photos go from the browser straight to storage (blog/uploads.py) with a grant for one key:
+# the largest file it takes, how long it is valid, and how old an upload no photo uses must
+# be before the schedule deletes it.
+UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=50 * 2**20)
+UPLOAD_GRANT_SECONDS = env.int("UPLOAD_GRANT_SECONDS", default=600)
+ORPHAN_UPLOAD_HOURS = env.int("ORPHAN_UPLOAD_HOURS", default=24)
 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

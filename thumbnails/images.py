@@ -170,6 +170,38 @@ def _untrusted_input() -> Iterator[None]:
         raise ImageRejected("corrupt", f"the image data is corrupt: {exc}") from exc
 
 
+@dataclass(frozen=True, slots=True)
+class Identified:
+    format: str  # Pillow's name: "JPEG", "PNG", "HEIF"...
+    width: int  # upright, as readers see it (EXIF orientation applied)
+    height: int
+
+
+def identify(head: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Identified:
+    """What the image starting with `head` (its first bytes are enough) is, by its content:
+    format and upright size, nothing decoded. ImageRejected (not_an_image,
+    unsupported_format, too_many_pixels) for what `render_renditions` would refuse on sight;
+    Pillow's own errors if `head` stops before the header does (read more and try again)."""
+    if not head:
+        raise ImageRejected("empty", "the file is empty")
+    with _open(head, max_pixels) as img:
+        orientation = _orientation(img)
+        width, height = img.size[::-1] if orientation in _SWAPS_AXES else img.size
+        return Identified("JPEG" if img.format == "MPO" else img.format, width, height)
+
+
+def known_signature(head: bytes) -> str | None:
+    """The accepted format whose signature `head` starts with, or None: for a header too
+    long to read whole (a TIFF's directory may sit at its end)."""
+    Image.init()
+    formats = ACCEPTED_FORMATS if looks_like_heif(head) and _heif_registered() else _BUILT_IN
+    for fmt in formats:
+        accept = Image.OPEN.get(fmt, (None, None))[1]
+        if accept and accept(head[:16]):
+            return fmt
+    return None
+
+
 def looks_like_heif(data: bytes) -> bool:
     """True if `data` starts like a HEIF image (an ISO-BMFF `ftyp` box naming a HEIF brand)."""
     if data[4:8] != b"ftyp":
