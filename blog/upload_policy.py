@@ -86,12 +86,22 @@ def verify(fields: dict, size: int, bucket: str, now: datetime | None = None) ->
         raise PolicyRefused(400, "InvalidPolicyDocument", f"Invalid Policy: {exc}") from None
     if (now or datetime.now(UTC)) >= expiry:
         raise PolicyRefused(403, "AccessDenied", "Invalid according to Policy: Policy expired.")
+    return check_conditions(conditions, fields, size, bucket)
+
+
+def check_conditions(conditions: list, fields: dict, size: int, bucket: str) -> str:
+    """Hold the form `fields` and its `size`-byte file against a policy's `conditions` as S3
+    does (every field covered, every condition met); returns the key, or PolicyRefused."""
     values = {name.lower(): value for name, value in fields.items()}
     values["bucket"] = bucket
     covered = {"bucket"}
     for condition in conditions:
         covered.add(_check(condition, values, size))
-    extra = sorted(name for name in values if name not in covered and name not in _UNCHECKED)
+    extra = sorted(
+        name
+        for name in values
+        if name not in covered and name not in _UNCHECKED and not name.startswith("x-ignore-")
+    )
     if extra:
         raise PolicyRefused(
             403, "AccessDenied", f"Invalid according to Policy: Extra input fields: {', '.join(extra)}"

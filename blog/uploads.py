@@ -279,7 +279,8 @@ def delete_orphan_uploads(older_than=None, now=None):
     from blog.models import Photo
     from blog.renditions import discard_upload, media_objects
 
-    older_than = older_than or timedelta(hours=settings.ORPHAN_UPLOAD_HOURS)
+    if older_than is None:
+        older_than = timedelta(hours=settings.ORPHAN_UPLOAD_HOURS)
     cutoff = (now or timezone.now()) - older_than
     old = [key for key, modified in media_objects().list_all(UPLOAD_PREFIX) if modified < cutoff]
     deleted = []

@@ -190,3 +190,33 @@ def test_changing_only_the_alt_text_keeps_the_file(editor_client, make_photo):
     assert response.status_code == 302
     photo.refresh_from_db()
     assert photo.alt_text == "New" and photo.ready
+
+
+def test_uploads_no_photo_took_are_deleted_after_a_day(editor_client, browser, settings, make_photo):
+    """The schedule's task deletes a day-old upload no photo took, with the renditions its
+    event made; a young one and one a photo uses stay. The command runs the same task."""
+    import os
+    import time
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from blog.tasks import delete_orphan_uploads
+
+    kept = make_photo()
+    orphan = upload(editor_client, browser, image_bytes(), "closed-tab.jpg")
+    young = upload(editor_client, browser, image_bytes(), "still-editing.jpg")
+    day_old = time.time() - 25 * 3600
+    for key in (orphan, kept.image.name):
+        os.utime(settings.MEDIA_ROOT / key, (day_old, day_old))
+    renditions = settings.MEDIA_ROOT / orphan.replace("uploads/", "renditions/").rsplit(".", 1)[0]
+    assert (renditions / "manifest.json").exists()
+
+    assert delete_orphan_uploads() == {"deleted": 1}
+    assert not (settings.MEDIA_ROOT / orphan).exists() and not any(renditions.iterdir())
+    assert (settings.MEDIA_ROOT / young).exists() and (settings.MEDIA_ROOT / kept.image.name).exists()
+    assert kept.ready
+
+    out = StringIO()
+    call_command("delete_orphan_uploads", "--hours", "0", stdout=out)
+    assert f"deleted {young}" in out.getvalue() and (settings.MEDIA_ROOT / kept.image.name).exists()
