@@ -33,11 +33,10 @@ class DirectUploadWidget(forms.Widget):
         accept = ",".join([*ACCEPTED_TYPES, ".heic", ".heif"])
         return format_html(
             '<div class="direct-upload" data-grant-url="{grant}" data-max-bytes="{max}">'
-            '<input type="file" id="{id}" accept="{accept}" aria-describedby="{id}_status {id}_help">'
+            '<input type="file" id="{id}" accept="{accept}" aria-describedby="{described}">'
             '<input type="hidden" name="{name}" value="{value}" data-original="{value}">'
             '<progress max="100" value="0" hidden aria-label="Upload progress"></progress>'
             '<p class="upload-status" id="{id}_status" role="status" aria-live="polite"></p>'
-            '<p class="help" id="{id}_help">{help}</p>'
             '<noscript><p class="errornote">Uploading a photo needs JavaScript, which is off in this '
             "browser: turn it on to add or replace the photo.</p></noscript>"
             "</div>",
@@ -47,7 +46,7 @@ class DirectUploadWidget(forms.Widget):
             accept=accept,
             name=name,
             value=value or "",
-            help=f"{ACCEPTED_NAMES}, up to {megabytes(max_bytes)}. The file goes straight to storage.",
+            described=" ".join(filter(None, [f"{element_id}_status", (attrs or {}).get("aria-describedby")])),
         )
 
     def value_from_datadict(self, data, files, name):
@@ -65,7 +64,13 @@ class PhotoForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        from django.conf import settings
+
         self.fields["image"].widget = DirectUploadWidget()
+        self.fields["image"].help_text = (
+            f"{ACCEPTED_NAMES}, up to {megabytes(settings.UPLOAD_MAX_BYTES)}. "
+            "The file goes from this browser straight to storage."
+        )
         self.upload = None
 
     def clean_image(self):

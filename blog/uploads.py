@@ -107,6 +107,13 @@ def megabytes(size):
     return f"{size / 2**20:.1f} MB"
 
 
+def sizes(size, limit):
+    """'<size>; the limit is <limit>', in bytes where megabytes would print the same."""
+    if megabytes(size) == megabytes(limit):
+        return f"{size:,} bytes; the limit is {limit:,} bytes"
+    return f"{megabytes(size)}; the limit is {megabytes(limit)}"
+
+
 def new_upload_key(filename, content_type):
     """`uploads/YYYY/MM/<name>-<random>.<ext>`, the extension from the content type, not from
     the file's name. Every upload gets a name of its own: renditions are cached for a year as
@@ -139,9 +146,7 @@ def grant_upload(filename, content_type, size):
     if isinstance(size, bool) or not isinstance(size, int) or size < 1:
         raise UploadRefused("empty", f"“{filename}” is empty.")
     if size > limit:
-        raise UploadRefused(
-            "too_large", f"“{filename}” is too large: {megabytes(size)}; the limit is {megabytes(limit)}."
-        )
+        raise UploadRefused("too_large", f"“{filename}” is too large: {sizes(size, limit)}.")
     key = new_upload_key(filename, content_type)
     return sign_upload(key, content_type, max_bytes=limit)
 
@@ -236,7 +241,9 @@ def check_upload(key):
                 "missing", "The uploaded photo is no longer there (older than a day?): choose it again."
             ) from None
         if size > settings.UPLOAD_MAX_BYTES:
-            raise UploadRefused("too_large", f"The photo is too large: {megabytes(size)}.")
+            raise UploadRefused(
+                "too_large", f"The photo is too large: {sizes(size, settings.UPLOAD_MAX_BYTES)}."
+            )
         try:
             found = identify(head)
         except ImageRejected as rejected:

@@ -95,7 +95,7 @@ def test_alt_text_is_still_required(editor_client, browser):
             "image/jpeg",
             50 * 2**20 + 1,
             "too_large",
-            "is too large: 50.0 MB; the limit is 50.0 MB",
+            "is too large: 52,428,801 bytes; the limit is 52,428,800 bytes",
         ),
         ("empty.jpg", "image/jpeg", 0, "empty", "is empty"),
     ],

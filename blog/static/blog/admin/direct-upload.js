@@ -38,6 +38,11 @@
   }
 
   const mb = (bytes) => `${(bytes / 1048576).toFixed(1)} MB`;
+  // "<size>; the limit is <limit>", in bytes where megabytes would print the same.
+  const sizes = (size, limit) =>
+    mb(size) === mb(limit)
+      ? `${size.toLocaleString("en")} bytes; the limit is ${limit.toLocaleString("en")} bytes`
+      : `${mb(size)}; the limit is ${mb(limit)}`;
 
   function setUp(box) {
     const picker = box.querySelector("input[type=file]");
@@ -104,7 +109,7 @@
       if (!file) return say("");
       if (file.size > maxBytes) {
         picker.value = "";
-        return say(`“${file.name}” is too large: ${mb(file.size)}; the limit is ${mb(maxBytes)}.`, true);
+        return say(`“${file.name}” is too large: ${sizes(file.size, maxBytes)}.`, true);
       }
       setBusy(true);
       progress.value = 0;
@@ -125,5 +130,8 @@
     });
   }
 
-  document.querySelectorAll(".direct-upload").forEach(setUp);
+  // The admin puts form media in <head>: wait for the form to exist.
+  const start = () => document.querySelectorAll(".direct-upload").forEach(setUp);
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
 })();
