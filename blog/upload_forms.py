@@ -85,7 +85,8 @@ class PhotoForm(forms.ModelForm):
         try:
             self.upload = check_upload(key)
         except UploadRefused as refused:
-            self._refused_key = key
+            if refused.code not in {"bad_key", "missing"}:  # an upload this site made: delete it
+                self._refused_key = key
             raise forms.ValidationError(str(refused), code=refused.code) from None
         return key
 

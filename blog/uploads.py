@@ -75,6 +75,7 @@ _KEY = re.compile(
 # ICC profile come before the size), 1 MiB for the rest short of a TIFF whose directory sits
 # at its end, which is then judged by its signature and measured by the handler.
 _HEAD_STEPS = (64 * 2**10, 2**20)
+_PERHAPS_CUT_SHORT = {"not_an_image", "corrupt", "truncated", "unsupported_format"}
 
 
 class UploadRefused(ValueError):
@@ -244,19 +245,23 @@ def check_upload(key):
             raise UploadRefused(
                 "too_large", f"The photo is too large: {sizes(size, settings.UPLOAD_MAX_BYTES)}."
             )
+        whole = len(head) >= size
         try:
             found = identify(head)
         except ImageRejected as rejected:
-            raise UploadRefused(
-                rejected.reason,
-                f"The file is not an image the site can use ({rejected}): upload a {ACCEPTED_NAMES} image.",
-            ) from None
+            # Cut short, a header that runs on looks like no image at all: read more first.
+            if whole or rejected.reason not in _PERHAPS_CUT_SHORT:
+                raise UploadRefused(
+                    rejected.reason,
+                    f"The file is not an image the site can use ({rejected}): upload a {ACCEPTED_NAMES} image.",
+                ) from None
+            continue
         except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
-            if len(head) >= size:  # the whole file, and still no header
+            if whole:
                 break
-            continue  # the header goes on past what was read
+            continue
         return _matching(Upload(key, found.format, found.width, found.height, size))
-    fmt = known_signature(head) if len(head) < size else None
+    fmt = known_signature(head) if not whole else None
     if fmt is None:
         raise UploadRefused(
             "not_an_image", f"The file is not an image the site can use: upload a {ACCEPTED_NAMES} image."

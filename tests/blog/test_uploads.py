@@ -3,6 +3,7 @@ photo is saved with the key: the flow the admin's JavaScript follows, through HT
 
 import json
 import re
+import struct
 
 import pytest
 from django.test import Client
@@ -220,3 +221,66 @@ def test_uploads_no_photo_took_are_deleted_after_a_day(editor_client, browser, s
     out = StringIO()
     call_command("delete_orphan_uploads", "--hours", "0", stdout=out)
     assert f"deleted {young}" in out.getvalue() and (settings.MEDIA_ROOT / kept.image.name).exists()
+
+
+def test_a_header_past_the_first_64_kb_is_read_further(editor_client, browser):
+    """A JPEG whose metadata (here a 300 KB ICC profile) pushes its size past the first read
+    is measured from a longer one, not refused."""
+    from blog.models import Photo
+
+    data = image_bytes((900, 600), icc_profile=bytes(300_000))
+    key = upload(editor_client, browser, data)
+    assert save_photo(editor_client, key).status_code == 302
+    assert (Photo.objects.get().width, Photo.objects.get().height) == (900, 600)
+
+
+def test_a_photo_whose_header_is_too_long_to_read_is_taken_by_its_signature(editor_client, browser):
+    """Past 1 MB of metadata the upload is taken on its signature; the handler measures it."""
+    from blog.models import Photo
+
+    data = image_bytes((900, 600), icc_profile=bytes(1_200_000))
+    key = upload(editor_client, browser, data)
+    assert save_photo(editor_client, key).status_code == 302
+    assert Photo.objects.get().width is None
+
+
+def tiff_with_directory_at_the_end(width, height):
+    """An RGB TIFF as some scanners write one: pixels first, the directory (with the size) last."""
+    pixels = bytes(range(256)) * (width * height * 3 // 256) + bytes(width * height * 3 % 256)
+    ifd_offset = 8 + len(pixels)
+    entries = [  # tag, type (3 SHORT, 4 LONG), count, value
+        (256, 4, 1, width),
+        (257, 4, 1, height),
+        (258, 3, 1, 8),
+        (259, 3, 1, 1),
+        (262, 3, 1, 2),
+        (273, 4, 1, 8),
+        (277, 3, 1, 3),
+        (278, 4, 1, height),
+        (279, 4, 1, len(pixels)),
+    ]
+    ifd = (
+        struct.pack("<H", len(entries))
+        + b"".join(
+            struct.pack("<HHI", tag, kind, count)
+            + (struct.pack("<HH", value, 0) if kind == 3 else struct.pack("<I", value))
+            for tag, kind, count, value in entries
+        )
+        + struct.pack("<I", 0)
+    )
+    return b"II*\0" + struct.pack("<I", ifd_offset) + pixels + ifd
+
+
+def test_a_tiff_whose_directory_is_at_its_end_is_taken_and_measured_by_the_handler(
+    editor_client, browser, django_capture_on_commit_callbacks
+):
+    """Its first megabyte holds only pixels: taken by its signature (once refused as "not an
+    image"), and its renditions made from the whole file."""
+    from blog.models import Photo
+
+    key = upload(editor_client, browser, tiff_with_directory_at_the_end(1200, 1000), "scan.tif", "image/tiff")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert save_photo(editor_client, key).status_code == 302
+    photo = Photo.objects.get()
+    assert (photo.width, photo.renditions_status) == (None, "ready")
+    assert max(r["width"] for r in photo.renditions) == 960
