@@ -284,3 +284,21 @@ def test_a_tiff_whose_directory_is_at_its_end_is_taken_and_measured_by_the_handl
     photo = Photo.objects.get()
     assert (photo.width, photo.renditions_status) == (None, "ready")
     assert max(r["width"] for r in photo.renditions) == 960
+
+
+def test_replacing_a_photos_file_uploads_the_new_one_and_deletes_the_old(
+    editor_client, browser, settings, make_photo, django_capture_on_commit_callbacks
+):
+    """The change form takes a new upload the same way; the old upload and its renditions go
+    once the change commits."""
+    photo = make_photo(size=(700, 500))
+    old = photo.image.name
+    key = upload(editor_client, browser, image_bytes((1000, 800)), "better.jpg")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = editor_client.post(
+            f"/admin/blog/photo/{photo.pk}/change/", {"image": key, "alt_text": "Better", "caption": ""}
+        )
+    assert response.status_code == 302
+    photo.refresh_from_db()
+    assert (photo.image.name, photo.width, photo.height, photo.renditions_status) == (key, 1000, 800, "ready")
+    assert not (settings.MEDIA_ROOT / old).exists()
