@@ -36,7 +36,7 @@ class DirectUploadWidget(forms.Widget):
             '<input type="file" id="{id}" accept="{accept}" aria-describedby="{described}">'
             '<input type="hidden" name="{name}" value="{value}" data-original="{value}">'
             '<progress max="100" value="0" hidden aria-label="Upload progress"></progress>'
-            '<p class="upload-status" id="{id}_status" role="status" aria-live="polite"></p>'
+            '<p class="upload-status" id="{id}_status" role="status" aria-live="polite">{stored}</p>'
             '<noscript><p class="errornote">Uploading a photo needs JavaScript, which is off in this '
             "browser: turn it on to add or replace the photo.</p></noscript>"
             "</div>",
@@ -46,6 +46,7 @@ class DirectUploadWidget(forms.Widget):
             accept=accept,
             name=name,
             value=value or "",
+            stored=f"Stored as {value.rpartition('/')[2]}." if value else "",
             described=" ".join(filter(None, [f"{element_id}_status", (attrs or {}).get("aria-describedby")])),
         )
 
@@ -87,6 +88,9 @@ class PhotoForm(forms.ModelForm):
         except UploadRefused as refused:
             if refused.code not in {"bad_key", "missing"}:  # an upload this site made: delete it
                 self._refused_key = key
+            # Shown again, the form must not offer the refused key a second time.
+            self.data = self.data.copy()
+            self.data[self.add_prefix("image")] = current
             raise forms.ValidationError(str(refused), code=refused.code) from None
         return key
 

@@ -82,6 +82,9 @@ def test_alt_text_is_still_required(editor_client, browser):
     response = save_photo(editor_client, key, alt_text="")
     assert response.status_code == 200
     assert "This field is required" in response.content.decode()
+    # The upload is kept for the next try: the editor need not send the photo again.
+    assert f'name="image" value="{key}"' in response.content.decode()
+    assert f"Stored as {key.rpartition('/')[2]}." in response.content.decode()
     assert not Photo.objects.exists()
 
 
@@ -170,6 +173,7 @@ def test_the_saved_upload_is_checked_by_its_content(
         1
     )
     assert message in errors
+    assert f'value="{key}"' not in response.content.decode()  # not offered again
     assert not Photo.objects.exists()
     assert not (settings.MEDIA_ROOT / key).exists()
 
