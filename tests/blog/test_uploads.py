@@ -126,10 +126,9 @@ def test_grants_are_for_editors_only(client, make_author):
 def test_a_heic_photo_from_a_phone_goes_through(editor_client, browser, django_capture_on_commit_callbacks):
     """An iPhone's HEIC: granted as image/heic, measured from its header, rendered."""
     from blog.models import Photo
-    from tests.thumbnails.pictures import photo as textured
-    from tests.thumbnails.test_formats import heic
+    from tests.thumbnails.test_formats import heic, smooth
 
-    data = heic(textured((1200, 900)))
+    data = heic(smooth((1200, 900)))
     key = upload(editor_client, browser, data, "IMG_0042.HEIC", "image/heic")
     assert key.endswith(".heic")
     with django_capture_on_commit_callbacks(execute=True):

@@ -31,9 +31,14 @@ def heic(img: Image.Image, orientation: int | None = None, quality: int = 70) ->
     return buffer.getvalue()
 
 
+def smooth(size):
+    """A gradient: x265 encodes it in a blink, where noise takes seconds."""
+    return Image.merge("RGB", [Image.linear_gradient("L").resize(size)] * 2 + [Image.new("L", size, 90)])
+
+
 def test_an_iphone_heic_photo_makes_every_rendition():
     """A 1000x750 HEIC photo gives the same renditions a JPEG would, in all three formats."""
-    data = heic(photo((1000, 750)))
+    data = heic(smooth((1000, 750)))
     assert looks_like_heif(data)
     renditions = render_renditions(data)
     assert [(r.width, r.height, r.format) for r in renditions] == [
@@ -57,14 +62,14 @@ def test_a_sideways_heic_comes_out_upright():
 
 def test_the_first_bytes_of_a_heic_are_enough_for_its_size():
     """The admin reads only the start of an upload: a HEIC's size is in its header."""
-    data = heic(photo((1200, 900)))
+    data = heic(smooth((1200, 900)))
     with open_image(data[:4096]) as img:
         assert (img.format, img.size) == ("HEIF", (1200, 900))
 
 
 def test_a_broken_heic_is_rejected_not_retried():
     """A HEIC cut short or garbled is rejected with a reason, like any bad image."""
-    data = heic(photo((640, 480)))
+    data = heic(photo((320, 240)))
     with pytest.raises(ImageRejected) as cut:
         render_renditions(data[: len(data) // 3])
     assert cut.value.reason in {"truncated", "corrupt"}
@@ -168,3 +173,23 @@ def test_a_16_bit_colour_key_keeps_its_transparency(data, opaque):
             )
         mean = [sum(band) / 2 for band in right.getextrema()]
         assert all(abs(m - o) <= 8 for m, o in zip(mean, opaque, strict=True)), (r.format, right.getextrema())
+
+
+def test_a_10_bit_hdr_heic_is_rendered_in_8_bits():
+    """An iPhone's HDR photo is 10-bit HEVC: decoded to 8 bits, its gradient kept."""
+    import pillow_heif
+
+    width, height = 400, 300
+    samples = b"".join(
+        struct.pack("<HHH", x * 65535 // width, y * 65535 // height, 30000)
+        for y in range(height)
+        for x in range(width)
+    )
+    buffer = io.BytesIO()
+    pillow_heif.from_bytes(mode="RGB;16", size=(width, height), data=samples).save(buffer, quality=90)
+    with open_image(buffer.getvalue()) as img:
+        assert img.info["bit_depth"] == 10
+    out = decoded(render_renditions(buffer.getvalue(), formats=("jpeg",))[0])
+    assert out.mode == "RGB" and out.size == (320, 240)
+    left, right = out.getpixel((5, 120)), out.getpixel((314, 120))
+    assert left[0] < 30 and right[0] > 225, (left, right)  # red runs from none to full
