@@ -1,4 +1,5 @@
-"""The full rendition set (5 widths x JPEG + WebP) three ways: ours, naive Pillow, pyvips.
+"""The full rendition set (5 widths x JPEG + WebP) three ways: ours, naive Pillow, pyvips;
+and ours again with AVIF beside them (the default since AVIF is on), to show what it costs.
 
     .venv/bin/python bench/thumbnails.py [--runs 5]
 
@@ -7,7 +8,8 @@ Inputs are made here, in memory, and written as camera-like JPEGs (quality 90): 
 smooth colour fields, hard-edged objects and texture at several scales plus sensor grain,
 so the decoders and encoders do realistic work (flat colour would flatter everyone).
 
-- ours: `thumbnails.images.render_renditions`.
+- ours: `thumbnails.images.render_renditions` with JPEG and WebP (what the others make).
+- ours+avif: the same with AVIF too, as the handler runs it (`DEFAULT_FORMATS`).
 - naive Pillow: decode the full image once, resize(LANCZOS) to each width from it, save
   each format, one thread. Same encoder settings as ours, so only the pipeline differs.
 - pyvips: `thumbnail_buffer` once to the largest width (libvips shrinks on load, like our
@@ -43,13 +45,13 @@ from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageStat
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from thumbnails.images import SAVE_OPTIONS, load_upright, render_renditions  # noqa: E402
+from thumbnails.images import DEFAULT_FORMATS, SAVE_OPTIONS, load_upright, render_renditions  # noqa: E402
 from thumbnails.naming import WIDTHS, rendition_widths  # noqa: E402
 
 pyvips = None  # imported by load_pyvips(), so that the other pipelines' children never load libvips
 
 CASES = [("12 MP", 4000, 3000), ("24 MP", 6000, 4000), ("panorama", 16000, 4000)]
-PIPELINES = ("ours", "naive", "pyvips")
+PIPELINES = ("ours", "ours+avif", "naive", "pyvips")
 TARGETS = "ours <= 0.8 x pyvips time; naive >= 3 x ours time; ours <= 1/3 naive memory; PSNR >= 40 dB"
 
 
@@ -105,10 +107,14 @@ def load_pyvips() -> bool:
 
 
 def ours(data: bytes) -> list[bytes]:
-    return [r.data for r in render_renditions(data)]
+    return [r.data for r in render_renditions(data, formats=("jpeg", "webp"))]
 
 
-RUN = {"ours": ours, "naive": naive, "pyvips": vips}
+def ours_avif(data: bytes) -> list[bytes]:
+    return [r.data for r in render_renditions(data, formats=DEFAULT_FORMATS)]
+
+
+RUN = {"ours": ours, "ours+avif": ours_avif, "naive": naive, "pyvips": vips}
 
 
 def peak_rss_kb() -> int:
@@ -192,7 +198,7 @@ def report(rows: list, pipelines: list[str]) -> None:
         f"{'case':<24} {'pipeline':<8} {'median ms':>9} {'best ms':>8} {'peak RSS MB':>11} {'delta MB':>8} {'out KB':>7}"
     )
     for name, width, height, size, memory, out_bytes, times, _ in rows:
-        labels = [f"{name} {width}x{height}", f"  ({size / 1e6:.1f} MB JPEG q90)", ""]
+        labels = [f"{name} {width}x{height}", f"  ({size / 1e6:.1f} MB JPEG q90)", "", ""]
         for label, p in zip(labels, PIPELINES, strict=True):
             if p not in pipelines:
                 print(f"{label:<24} {p:<8} not installed")
@@ -208,8 +214,9 @@ def report(rows: list, pipelines: list[str]) -> None:
     print("time ratios from medians (and from best rounds); memory ratios from delta (and peak RSS)")
     print(
         f"{'case':<10} {'ours/pyvips':>13} {'naive/ours':>12} {'ours/naive mem':>15} {'PSNR ours':>10} {'pyvips':>7}"
+        f" {'avif on/off':>12} {'avif +ms':>9} {'avif KB':>12}"
     )
-    for name, _, _, _, memory, _, times, quality in rows:
+    for name, _, _, _, memory, out_bytes, times, quality in rows:
         med = {p: statistics.median(times[p]) for p in pipelines}
         best = {p: min(times[p]) for p in pipelines}
         delta = {p: memory[p]["peak_kb"] - memory[p]["baseline_kb"] for p in pipelines}
@@ -220,8 +227,13 @@ def report(rows: list, pipelines: list[str]) -> None:
             vips_psnr = f"{quality['pyvips']:.1f}"
         vs_naive = f"{med['naive'] / med['ours']:.1f} ({best['naive'] / best['ours']:.1f})"
         memory_ratio = f"{delta['ours'] / delta['naive']:.2f} ({peak['ours'] / peak['naive']:.2f})"
+        avif_ratio = f"{med['ours+avif'] / med['ours']:.2f}"
+        avif_ms = f"{med['ours+avif'] - med['ours']:+.0f}"
+        # The AVIF files' bytes: what ours+avif writes beyond ours.
+        avif_kb = (out_bytes["ours+avif"] - out_bytes["ours"]) / 1024
         print(
             f"{name:<10} {vs_vips:>13} {vs_naive:>12} {memory_ratio:>15} {quality['ours']:>8.1f} dB {vips_psnr:>7}"
+            f" {avif_ratio:>12} {avif_ms:>9} {avif_kb:>9.0f} KB"
         )
 
 

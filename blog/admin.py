@@ -1,15 +1,22 @@
 """The admin for editors: posts with their status, photos with their alt text, authors."""
 
+import json
+
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import PermissionDenied
+from django.db import DatabaseError
+from django.http import JsonResponse
+from django.urls import path
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.timesince import timesince
 
-from blog import events_admin, services
+from blog import events_admin, services, uploads
 from blog.models import AuthorProfile, Photo, Post, Tag
-from blog.renditions import refresh_pending, refresh_renditions
+from blog.renditions import discard_upload, refresh_pending, refresh_renditions
+from blog.upload_forms import PhotoForm
 
 admin.site.site_header = "Blog administration"
 admin.site.site_title = "Blog admin"
@@ -75,11 +82,47 @@ class PostAdmin(admin.ModelAdmin):
 
 @admin.register(Photo)
 class PhotoAdmin(admin.ModelAdmin):
+    form = PhotoForm
     list_display = ["thumbnail", "alt_text", "renditions_badge", "dimensions", "uploaded_at"]
     list_filter = ["renditions_status"]
     search_fields = ["alt_text", "caption"]
     readonly_fields = ["thumbnail", "renditions_badge", "dimensions", "uploaded_at"]
     fields = ["image", "thumbnail", "renditions_badge", "alt_text", "caption", "dimensions", "uploaded_at"]
+
+    def get_urls(self):
+        grant = self.admin_site.admin_view(self.upload_grant_view)
+        return [path("upload-grant/", grant, name="blog_photo_upload_grant"), *super().get_urls()]
+
+    def upload_grant_view(self, request):
+        """POST {"filename", "type", "size"} -> a signed POST for one new upload (JSON), or
+        {"error": {"code", "message"}} saying why the file will not do."""
+        if request.method != "POST":
+            return JsonResponse(
+                {"error": {"code": "method_not_allowed", "message": "POST only."}}, status=405
+            )
+        if not (self.has_add_permission(request) or self.has_change_permission(request)):
+            raise PermissionDenied
+        try:
+            asked = json.loads(request.body)
+            filename, content_type, size = str(asked["filename"])[:255], asked["type"], asked["size"]
+            grant = uploads.grant_upload(filename, content_type, size)
+        except uploads.UploadRefused as refused:  # before ValueError, its base
+            return JsonResponse({"error": {"code": refused.code, "message": str(refused)}}, status=400)
+        except (ValueError, KeyError, TypeError):
+            message = "Send JSON with the file's name, type and size."
+            return JsonResponse({"error": {"code": "bad_request", "message": message}}, status=400)
+        return JsonResponse(grant.as_json())
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except DatabaseError:
+            # The browser stored the file before this save; the transaction has rolled back,
+            # so no photo took it: delete it now (it may carry GPS) rather than in a day.
+            key = request.POST.get("image", "") if request.method == "POST" else ""
+            if uploads.is_upload_key(key):
+                discard_upload(key, invalidate=False)
+            raise
 
     def changelist_view(self, request, extra_context=None):
         # In AWS the renditions are made in the background: look for news of pending ones.

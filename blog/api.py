@@ -106,7 +106,7 @@ def _photo(photo):
         "height": height,
         "renditions": [
             {"url": absolute_media_url(u), "width": w, "height": h, "type": f"image/{fmt}"}
-            for fmt in ("webp", "jpeg")
+            for fmt in ("avif", "webp", "jpeg")
             for w, h, u in photo.rendition_set(fmt)
         ],
     }

@@ -95,9 +95,10 @@ class Photo(models.Model):
         READY = "ready", "Ready"
         FAILED = "failed", "Failed"
 
-    image = models.ImageField(
-        upload_to=photo_upload_to, width_field="width", height_field="height", max_length=255
-    )
+    # The key of the upload in media storage. The admin's browser puts the file there itself
+    # (blog/uploads.py): Django never reads the photo, so no width_field/height_field, which
+    # would open the whole file; `width`/`height` come from its header or its renditions.
+    image = models.ImageField(upload_to=photo_upload_to, max_length=255)
     alt_text = models.CharField(
         max_length=250,
         help_text="Describe the photo for readers who cannot see it. Required.",

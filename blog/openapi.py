@@ -141,7 +141,7 @@ SCHEMAS = {
                         "url": {"type": "string", "format": "uri"},
                         "width": {"type": "integer", "minimum": 1},
                         "height": {"type": "integer", "minimum": 1},
-                        "type": {"type": "string", "enum": ["image/webp", "image/jpeg"]},
+                        "type": {"type": "string", "enum": ["image/avif", "image/webp", "image/jpeg"]},
                     }
                 ),
             },

@@ -145,6 +145,18 @@ def deliver_upload_locally(photo):
     return outcome
 
 
+def settle_new_upload(photo):
+    """After a photo is saved with a new upload: its S3 event has usually run already (in AWS
+    as soon as the object landed; locally from the upload endpoint), so read its manifest.
+    Locally, a file stored by code rather than through the endpoint has had no event yet:
+    deliver it now. In AWS a photo still pending is left to the schedule and the admin."""
+    from blog.models import Photo
+
+    refresh_renditions(photo)
+    if photo.renditions_status == Photo.Renditions.PENDING:
+        deliver_upload_locally(photo)
+
+
 def rerender(photo):
     """Make the photo's renditions again now (after a change of sizes, or to repair one), by
     the handler's own code, then refresh its status. Returns the manifest's outcome; raises
@@ -159,18 +171,19 @@ def rerender(photo):
         return {"status": "skipped", "key": name, "why": "no upload to render from"}
     start = time.perf_counter()
     with observe.scope("rerender", photo=photo.pk):
-        result = render_object(_objects(), name)
+        result = render_object(media_objects(), name)
         report(result, observe.milliseconds_since(start))
     refresh_renditions(photo)
     return result
 
 
-def discard_upload(name):
+def discard_upload(name, invalidate=True):
     """Delete an upload that no photo uses any more: the source (it may carry GPS), its
     renditions and its manifest, then invalidate the renditions on CloudFront, where they are
-    cached for a year. Called after the deleting transaction commits; a failure is logged,
-    never raised (the photo is gone either way; `rerender_photos` and S3 tools can finish).
-    Returns the storage names deleted."""
+    cached for a year (not for an upload no page ever showed: `invalidate=False`). Called
+    after the deleting transaction commits; a failure is logged, never raised (the photo is
+    gone either way; `rerender_photos` and S3 tools can finish). Returns the storage names
+    deleted."""
     from blog.cdn import invalidate_after_commit
     from blog.models import Photo
     from thumbnails.handler import own_renditions
@@ -179,7 +192,7 @@ def discard_upload(name):
         return []
     keys = [name]
     try:
-        objects, manifest = _objects(), _manifest(name)
+        objects, manifest = media_objects(), _manifest(name)
         # Two uploads whose names differ only in their extension share a folder: only the
         # upload its manifest names owns the renditions there.
         if manifest is None or manifest.get("key") == name:
@@ -188,7 +201,8 @@ def discard_upload(name):
     except Exception:
         logger.exception("Could not delete every file of the deleted upload %s", name)
         keys = []
-    invalidate_after_commit({f"/{rendition_prefix(name)}*"})
+    if invalidate:
+        invalidate_after_commit({f"/{rendition_prefix(name)}*"})
     if keys:
         logger.info("Deleted upload %s and %d file(s) of its renditions", name, len(keys) - 1)
     return keys
@@ -203,7 +217,7 @@ def _manifest(name):
         return None
 
 
-def _objects():
+def media_objects():
     """The media storage as the thumbnail handler reads and writes it."""
     from thumbnails.objects import LocalObjects, objects_for
 

@@ -190,6 +190,12 @@ UPLOAD_PREFIX = "uploads/"
 # times at most before it is marked failed.
 PHOTO_REDRIVE_MINUTES = env.int("PHOTO_REDRIVE_MINUTES", default=5)
 PHOTO_REDRIVE_ATTEMPTS = env.int("PHOTO_REDRIVE_ATTEMPTS", default=5)
+# Photos go from the browser straight to storage (blog/uploads.py) with a grant for one key:
+# the largest file it takes, how long it is valid, and how old an upload no photo uses must
+# be before the schedule deletes it.
+UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=50 * 2**20)
+UPLOAD_GRANT_SECONDS = env.int("UPLOAD_GRANT_SECONDS", default=600)
+ORPHAN_UPLOAD_HOURS = env.int("ORPHAN_UPLOAD_HOURS", default=24)
 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -271,6 +277,15 @@ _ASSET_HOSTS = [
     for host in (env.str("MEDIA_DOMAIN", default=""), env.str("STATIC_DOMAIN", default=""))
     if host
 ]
+# The admin's photo form posts the file from the browser straight to the media bucket's
+# regional address (blog/uploads.py): the one other host a script here may send to.
+_UPLOAD_HOSTS = (
+    [
+        f"https://{MEDIA_BUCKET}.s3.{env.str('AWS_REGION', default='') or env.str('AWS_DEFAULT_REGION', default='us-east-1')}.amazonaws.com"
+    ]
+    if MEDIA_BUCKET
+    else []
+)
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
@@ -281,6 +296,8 @@ CONTENT_SECURITY_POLICY = {
         "base-uri": ["'self'"],
         "form-action": ["'self'"],
         "frame-ancestors": ["'none'"],
+        # Only where there is another host: default-src 'self' says the rest.
+        **({"connect-src": ["'self'", *_UPLOAD_HOSTS]} if _UPLOAD_HOSTS else {}),
     }
 }
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from blog.cdn import invalidate_after_commit, post_paths
 from blog.models import Photo, Post, Tag
-from blog.renditions import deliver_upload_locally, discard_upload
+from blog.renditions import discard_upload, settle_new_upload
 
 
 def _visible_state(post):
@@ -97,7 +97,7 @@ def make_renditions_locally(sender, instance, raw=False, **kwargs):
     instance._replaced_image = None
     if not raw and getattr(instance, "_new_image", False):
         instance._new_image = False
-        transaction.on_commit(lambda: deliver_upload_locally(instance))
+        transaction.on_commit(lambda: settle_new_upload(instance))
     if not raw and replaced:
         transaction.on_commit(lambda: discard_upload(replaced))
 

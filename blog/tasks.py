@@ -68,3 +68,16 @@ def refresh_photo_renditions(event=None, context=None):
     from blog.renditions import redrive_stuck, refresh_pending
 
     return {"refreshed": refresh_pending(), "rendered_again": redrive_stuck()}
+
+
+@scheduled
+def delete_orphan_uploads(event=None, context=None):
+    """Delete uploads no photo took (the editor closed the tab, or the file was refused)
+    once they are a day old, with the renditions their S3 event made. Hourly in AWS;
+    locally the upload endpoint runs it (at most hourly), or `manage.py delete_orphan_uploads`."""
+    from blog.uploads import delete_orphan_uploads as delete
+
+    deleted = delete()
+    if deleted:
+        logger.info("Deleted %d orphan upload(s): %s", len(deleted), deleted[:20])
+    return {"deleted": len(deleted)}

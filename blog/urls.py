@@ -4,7 +4,7 @@ from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 from django.views.decorators.http import require_safe
 
-from blog import api, feeds, localmedia, views
+from blog import api, feeds, localmedia, upload_views, views
 from blog.pagecache import cached_public_page
 from blog.sitemaps import SITEMAPS
 
@@ -35,6 +35,8 @@ blog_patterns = [
     path("api/v1/posts/<slug:slug>/", api.post_detail, name="api-post"),
     path("api/v1/tags/", api.tag_list, name="api-tags"),
     path("api/v1/openapi.json", api.openapi, name="api-openapi"),
+    # S3's POST upload, played locally (no MEDIA_BUCKET); answers 404 in AWS.
+    path("local-upload/", upload_views.local_upload, name="local-upload"),
 ]
 
 urlpatterns = [

@@ -19,11 +19,12 @@ HANDLERS = {
     "aws:sns": "welcome.handler.handle_sns_event",
 }
 
-# The tasks the one-minute schedules run (zappa_settings.json's `expression` events; a test
+# The tasks the schedules run (zappa_settings.json's `expression` events; a test
 # keeps the two equal). Nothing else may be run from a scheduled event's rule name.
 SCHEDULED_TASKS = (
     "blog.tasks.publish_due_posts",
     "blog.tasks.refresh_photo_renditions",
+    "blog.tasks.delete_orphan_uploads",
 )
 
 

@@ -76,6 +76,7 @@ def make_photo(db):
 
         photo = Photo(alt_text=alt_text, caption="Caption")
         photo.image.save("photo.jpg", ContentFile(jpeg_bytes(size), name="photo.jpg"), save=False)
+        photo.width, photo.height = size  # what the admin reads from an upload's header
         photo.save()
         if renditions:
             deliver_upload_locally(photo)

@@ -7,7 +7,7 @@ resized image: a profile transform on 1920 px rather than on 24 MP.
 import functools
 import io
 
-from PIL import Image, ImageCms
+from PIL import Image, ImageCms, ImageMath
 
 
 class UnsupportedMode(ValueError):
@@ -15,7 +15,8 @@ class UnsupportedMode(ValueError):
 
 
 def resizable(img: Image.Image) -> Image.Image:
-    """`img` in a mode Lanczos can resize faithfully: RGB, RGBA, L, LA or CMYK."""
+    """`img` in a mode Lanczos can resize faithfully: RGB, RGBA, L, LA or CMYK. Call
+    `keep_sixteen_bit_key` on it first, before it is loaded."""
     mode = img.mode
     if mode in ("RGB", "L"):
         # A tRNS colour key (PNG) makes one colour transparent.
@@ -27,7 +28,14 @@ def resizable(img: Image.Image) -> Image.Image:
     if mode == "1":
         return img.convert("L")
     if mode.startswith("I"):  # 16-bit grey (PNG, TIFF): convert("L") would clip, not scale
-        return img.convert("I").point(lambda value: value / 257).convert("L")
+        wide = img.convert("I")
+        grey = wide.point(lambda value: value / 257).convert("L")
+        key = img.info.get("transparency")
+        if not isinstance(key, int):
+            return grey
+        # A tRNS colour key names one 16-bit value: compare before scaling, where it is exact.
+        alpha = ImageMath.lambda_eval(lambda a: a["convert"]((a["x"] != key) * 255, "L"), x=wide)
+        return Image.merge("LA", (grey, alpha))
     if mode == "LAB":
         lab_to_srgb = ImageCms.buildTransform(ImageCms.createProfile("LAB"), _srgb(), "LAB", "RGB")
         return ImageCms.applyTransform(img, lab_to_srgb)
@@ -35,6 +43,21 @@ def resizable(img: Image.Image) -> Image.Image:
         return img.convert("RGBA" if img.has_transparency_data else "RGB")
     except ValueError as exc:
         raise UnsupportedMode(f"{img.format} images in mode {mode} are not supported") from exc
+
+
+def keep_sixteen_bit_key(img: Image.Image) -> None:
+    """Make a 16-bit colour PNG's transparent colour key fit the 8-bit pixels Pillow decodes.
+
+    Pillow keeps only the high byte of each 16-bit RGB sample but the tRNS key as written
+    (16-bit), which no 8-bit pixel then matches: the transparency would be lost. The key's
+    high bytes match the pixels as Pillow holds them (and a colour within 1/256 of the key,
+    which a photo with a colour key, a flat graphic, does not have). Must run before `load()`,
+    while the tile still says how the file is stored.
+    """
+    key = img.info.get("transparency")
+    tile = img.tile[0] if img.format == "PNG" and img.tile else None
+    if isinstance(key, tuple) and tile is not None and str(tile.args).startswith("RGB;16"):
+        img.info["transparency"] = tuple(value >> 8 for value in key)
 
 
 def to_srgb(img: Image.Image, icc_profile: bytes | None) -> Image.Image:

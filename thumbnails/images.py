@@ -13,6 +13,7 @@ the limits checked before decoding and encoding live in `limits`).
 """
 
 import contextlib
+import functools
 import io
 import os
 from collections.abc import Iterator
@@ -28,22 +29,32 @@ from thumbnails.naming import CONTENT_TYPES, WIDTHS, rendition_widths
 # 80 MP: every camera short of medium format, and a 16000x4000 panorama. Pillow's own limit
 # (Image.MAX_IMAGE_PIXELS, ~89 MP, process-wide) applies too: see _open.
 DEFAULT_MAX_PIXELS = 80_000_000
-DEFAULT_FORMATS = ("jpeg", "webp")
+DEFAULT_FORMATS = ("jpeg", "webp", "avif")
 
 # Pillow identifies a file by its content, never by its name, and tries only these decoders:
-# fewer parsers exposed to uploads. A JPEG with several pictures (MPO) counts as JPEG.
-ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "TIFF", "AVIF")
+# fewer parsers exposed to uploads. A JPEG with several pictures (MPO) counts as JPEG. HEIF
+# (iPhones' HEIC) comes from the pi-heif plugin, registered only when a file looks like one.
+ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "TIFF", "AVIF", "HEIF")
+_BUILT_IN = tuple(fmt for fmt in ACCEPTED_FORMATS if fmt != "HEIF")
+# The ISO-BMFF brands of HEIF images with HEVC pictures (AVIF's own, `avif`/`avis`, are
+# Pillow's). `mif1`/`msf1` are generic: an AVIF may carry them too, so Pillow's AVIF decoder
+# is still tried first.
+HEIF_BRANDS = frozenset(
+    {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"hevm", b"hevs", b"mif1", b"msf1"}
+)
 
 # Measured on a 1920x1280 rendition of a 24 MP photo. JPEG: progressive with optimized
 # Huffman tables is 7% smaller than baseline for ~25 ms more. WebP: method 4 (~200 ms) is
 # libwebp's default; 6 is 2.5x slower for 8% fewer bytes, 2 is 1.5x faster for 10% more.
-# Quality 80 for both: what libvips and most CDNs default to for photos. AVIF is opt-in:
-# at speed 8 it costs as much again as WebP (speed 6, Pillow's default, 3.5x that); one
-# thread, as the renditions already keep both cores busy.
+# Quality 80 for both: what libvips and most CDNs default to for photos. AVIF (libaom):
+# speed 9 takes about half of WebP's time for a third fewer bytes at quality 60 (speed 8:
+# 0.8x WebP's time, the same bytes; speed 6, Pillow's default, 4.5x); one thread, as the
+# renditions already keep both cores busy. bench/thumbnails.py measures the set with and
+# without it.
 SAVE_OPTIONS = {
     "jpeg": ("JPEG", {"quality": 80, "progressive": True, "optimize": True, "subsampling": "4:2:0"}),
     "webp": ("WEBP", {"quality": 80, "method": 4}),
-    "avif": ("AVIF", {"quality": 60, "speed": 8, "max_threads": 1}),
+    "avif": ("AVIF", {"quality": 60, "speed": 9, "max_threads": 1}),
 }
 _WORKERS = 2  # Lambda gives two vCPUs from 1,769 MB up; more threads only contend.
 _BANDS = 8  # see _resize_in_bands
@@ -114,6 +125,7 @@ def _decode(
     with img:  # closing frees the decoded source (up to hundreds of MB) before encoding
         if img.format in ("JPEG", "MPO"):
             limits.check_jpeg_scans(data)
+        colour.keep_sixteen_bit_key(img)
         with _untrusted_input():
             if img.format not in ("JPEG", "MPO"):
                 # No draft to set up, so decode now: getexif() would decode a PNG itself
@@ -158,10 +170,75 @@ def _untrusted_input() -> Iterator[None]:
         raise ImageRejected("corrupt", f"the image data is corrupt: {exc}") from exc
 
 
+@dataclass(frozen=True, slots=True)
+class Identified:
+    format: str  # Pillow's name: "JPEG", "PNG", "HEIF"...
+    width: int  # upright, as readers see it (EXIF orientation applied)
+    height: int
+
+
+def identify(head: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Identified:
+    """What the image starting with `head` (its first bytes are enough) is, by its content:
+    format and upright size, nothing decoded. ImageRejected (not_an_image,
+    unsupported_format, too_many_pixels) for what `render_renditions` would refuse on sight;
+    Pillow's own errors if `head` stops before the header does (read more and try again)."""
+    if not head:
+        raise ImageRejected("empty", "the file is empty")
+    with _open(head, max_pixels) as img:
+        orientation = _orientation(img)
+        width, height = img.size[::-1] if orientation in _SWAPS_AXES else img.size
+        return Identified("JPEG" if img.format == "MPO" else img.format, width, height)
+
+
+def known_signature(head: bytes) -> str | None:
+    """The accepted format whose signature `head` starts with, or None: for a header too
+    long to read whole (a TIFF's directory may sit at its end)."""
+    Image.init()
+    formats = ACCEPTED_FORMATS if looks_like_heif(head) and _heif_registered() else _BUILT_IN
+    for fmt in formats:
+        accept = Image.OPEN.get(fmt, (None, None))[1]
+        if accept and accept(head[:16]):
+            return fmt
+    return None
+
+
+def looks_like_heif(data: bytes) -> bool:
+    """True if `data` starts like a HEIF image (an ISO-BMFF `ftyp` box naming a HEIF brand)."""
+    if data[4:8] != b"ftyp":
+        return False
+    # The major brand, then (after a 4-byte minor version) the compatible brands.
+    end = min(max(int.from_bytes(data[:4], "big"), 16), 64)
+    brands = [data[8:12], *(data[i : i + 4] for i in range(16, end - 3, 4))]
+    return any(brand in HEIF_BRANDS for brand in brands)
+
+
+def open_image(data: bytes) -> Image.Image:
+    """`data` opened by the first accepted decoder that knows it: header read, nothing
+    decoded. UnidentifiedImageError if none does. A prefix of the file is enough to learn its
+    format and size (the admin reads the first bytes of an upload with it)."""
+    formats = ACCEPTED_FORMATS if looks_like_heif(data) and _heif_registered() else _BUILT_IN
+    return Image.open(io.BytesIO(data), formats=formats)
+
+
+@functools.cache
+def _heif_registered() -> bool:
+    """Register pi-heif's HEIF decoder with Pillow, once, the first time a HEIF file arrives:
+    its import (libheif and libde265, 25-50 ms) stays off every other path. pi-heif is
+    pillow-heif's decode-only build (no x265 encoder: 1.5 MB in the zip, not 5.7 MB). HDR
+    (10-bit) pictures are decoded to 8 bits, with the HEIF transforms (rotation, mirror)
+    applied, as readers' browsers show the photo."""
+    try:
+        import pi_heif
+    except ImportError:  # not installed: HEIF files are refused as an unsupported format
+        return False
+    pi_heif.register_heif_opener()
+    return True
+
+
 def _open(data: bytes, max_pixels: int) -> Image.Image:
     """Read the header, check the size, decode nothing."""
     try:
-        img = Image.open(io.BytesIO(data), formats=ACCEPTED_FORMATS)
+        img = open_image(data)
     except UnidentifiedImageError:
         raise _unidentified(data) from None
     width, height = img.size
@@ -180,6 +257,9 @@ def _open(data: bytes, max_pixels: int) -> Image.Image:
 
 def _unidentified(data: bytes) -> ImageRejected:
     """Say whether Pillow knows the format (we do not take it) or it is not an image at all."""
+    if looks_like_heif(data):
+        # A HEIF file the plugin could not read (or no plugin): not the same as "no image".
+        return ImageRejected("unsupported_format", "this HEIF/HEIC image cannot be read")
     try:
         with Image.open(io.BytesIO(data)) as img:  # header only: nothing is decoded
             fmt = img.format

@@ -2,6 +2,7 @@
 embedded defaults. One small interface, so the handler is the same in both modes. No Django."""
 
 import os
+from datetime import UTC, datetime
 from pathlib import Path
 
 from common import aws
@@ -48,6 +49,29 @@ class S3Objects:
             if exc.response["Error"]["Code"] in {"404", "NoSuchKey", "NotFound"}:
                 raise ObjectMissing(key) from exc
             raise
+
+    def read_start(self, key, length):
+        """(the first `length` bytes, the object's size): a ranged GET, so a photo's header
+        can be read without fetching the photo. ObjectMissing if it is gone."""
+        try:
+            response = self.client.get_object(Bucket=self.bucket, Key=key, Range=f"bytes=0-{length - 1}")
+        except self.client.exceptions.NoSuchKey as exc:
+            raise ObjectMissing(key) from exc
+        except self.client.exceptions.ClientError as exc:
+            if exc.response["Error"]["Code"] != "InvalidRange":  # an empty object
+                raise
+            return b"", 0
+        total = response.get("ContentRange", "").rpartition("/")[2]
+        data = response["Body"].read()
+        return data, int(total) if total.isdigit() else len(data)
+
+    def list_all(self, prefix):
+        """[(key, last modified, an aware datetime)] of every object under `prefix`, sub-folders
+        included."""
+        found = []
+        for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix):
+            found.extend((item["Key"], item["LastModified"]) for item in page.get("Contents", ()))
+        return found
 
     def write(self, key, data, content_type, cache_control):
         self.client.put_object(
@@ -106,6 +130,24 @@ class LocalObjects:
             raise ObjectMissing(key)
         stat = path.stat()
         return f'"{stat.st_size}-{stat.st_mtime_ns}"'
+
+    def read_start(self, key, length):
+        path = self._path(key)
+        if not path.is_file():
+            raise ObjectMissing(key)
+        with path.open("rb") as file:
+            return file.read(length), path.stat().st_size
+
+    def list_all(self, prefix):
+        base = self._path(prefix)
+        folder = base if prefix.endswith("/") else base.parent
+        root = self.root.resolve()
+        found = []
+        for path in folder.rglob("*") if folder.is_dir() else ():
+            key = path.relative_to(root).as_posix()
+            if path.is_file() and key.startswith(prefix) and not key.endswith(".part"):
+                found.append((key, datetime.fromtimestamp(path.stat().st_mtime, UTC)))
+        return sorted(found)
 
     def write(self, key, data, content_type, cache_control):
         path = self._path(key)

@@ -56,7 +56,18 @@ def jpeg(i):
 
 
 def upload(client, i):
-    return client.post("/admin/blog/photo/add/", {"image": jpeg(i), "alt_text": f"Photo {i}", "caption": ""})
+    """The admin's direct upload: a grant, the file to the local storage endpoint, the save."""
+    data = jpeg(i).getvalue()
+    grant = client.post(
+        "/admin/blog/photo/upload-grant/",
+        {"filename": f"photo-{i}.jpg", "type": "image/jpeg", "size": len(data)},
+        content_type="application/json",
+    ).json()
+    stored = client.post(grant["url"], {**grant["fields"], "file": io.BytesIO(data)})
+    assert stored.status_code == 204, stored.content
+    return client.post(
+        "/admin/blog/photo/add/", {"image": grant["key"], "alt_text": f"Photo {i}", "caption": ""}
+    )
 
 
 def new_post(client, i):

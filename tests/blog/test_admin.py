@@ -6,8 +6,6 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from tests.conftest import jpeg_bytes
-
 pytestmark = pytest.mark.django_db
 
 
@@ -115,72 +113,6 @@ def test_preview_is_for_staff_only(editor_client, make_post):
     anonymous = Client().get(f"/preview/posts/{post.pk}/")
     assert anonymous.status_code == 302
     assert "Work in progress" not in anonymous.content.decode()
-
-
-def test_photo_upload_requires_alt_text_and_records_size(editor_client, django_capture_on_commit_callbacks):
-    """A photo needs alt text; once uploaded its width and height are recorded, its renditions
-    are made through the S3 event the app delivers locally, and the list previews a rendition."""
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    from blog.models import Photo
-
-    upload = lambda: SimpleUploadedFile("Door.JPG", jpeg_bytes((700, 500)), "image/jpeg")  # noqa: E731
-    refused = editor_client.post("/admin/blog/photo/add/", {"image": upload(), "alt_text": "", "caption": ""})
-    assert refused.status_code == 200
-    assert "This field is required" in refused.content.decode()
-    assert not Photo.objects.exists()
-
-    with django_capture_on_commit_callbacks(execute=True):
-        editor_client.post(
-            "/admin/blog/photo/add/", {"image": upload(), "alt_text": "A red door", "caption": "Lisbon"}
-        )
-    photo = Photo.objects.get()
-    assert (photo.width, photo.height) == (700, 500)
-    assert re.fullmatch(r"uploads/\d{4}/\d{2}/door-[0-9a-f]{8}\.jpg", photo.image.name)
-    assert photo.renditions_status == "ready"
-    assert sorted({r["width"] for r in photo.renditions}) == [320, 640]
-    listing = editor_client.get("/admin/blog/photo/").content.decode()
-    assert "Ready (320, 640 px)" in listing
-    assert (
-        f'src="/media/{photo.image.name.replace("uploads/", "renditions/").rsplit(".", 1)[0]}/320.jpg"'
-        in listing
-    )
-
-
-def test_photo_whose_renditions_fail_shows_the_reason(
-    editor_client, django_capture_on_commit_callbacks, client
-):
-    """A file that passes the upload form but that the thumbnails core rejects (a truncated
-    JPEG) is marked failed with the reason; the site keeps working and shows no broken image."""
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    from blog.models import Photo
-
-    truncated = jpeg_bytes((900, 600))[:1500]
-    with django_capture_on_commit_callbacks(execute=True):
-        response = editor_client.post(
-            "/admin/blog/photo/add/",
-            {"image": SimpleUploadedFile("cut.jpg", truncated, "image/jpeg"), "alt_text": "Cut"},
-        )
-    if response.status_code == 200:
-        pytest.skip("Django's own image check refused this file already")
-    photo = Photo.objects.get()
-    assert photo.renditions_status == "failed"
-    assert photo.renditions_reason.startswith("truncated")
-    assert "Failed: truncated" in editor_client.get("/admin/blog/photo/").content.decode()
-
-
-def test_upload_that_is_not_an_image_is_refused(editor_client):
-    """A file that is not an image gets a clear form error and stores nothing."""
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    from blog.models import Photo
-
-    fake = SimpleUploadedFile("evil.jpg", b"<svg onload=alert(1)></svg>", "image/jpeg")
-    response = editor_client.post("/admin/blog/photo/add/", {"image": fake, "alt_text": "x"})
-    assert response.status_code == 200
-    assert "Upload a valid image" in response.content.decode()
-    assert not Photo.objects.exists()
 
 
 def test_authors_see_who_wrote_what(editor_client, make_author, make_post):

@@ -27,7 +27,7 @@ def test_post_list_shape_and_pagination(client, make_post, make_photo):
     assert post["cover"]["alt"] == "A red door"
     assert post["cover"]["width"] == 64
     assert post["cover"]["url"].startswith("https://blog.example.com/media/renditions/")
-    assert {r["type"] for r in post["cover"]["renditions"]} == {"image/webp", "image/jpeg"}
+    assert {r["type"] for r in post["cover"]["renditions"]} == {"image/avif", "image/webp", "image/jpeg"}
 
 
 def test_filters_by_tag_author_and_query(client, make_author, make_post):

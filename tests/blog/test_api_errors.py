@@ -94,6 +94,7 @@ def public_urls(make_post):
         "blog:api-post": (f"/api/v1/posts/{post.slug}/", READING),
         "blog:api-tags": ("/api/v1/tags/", READING),
         "blog:api-openapi": ("/api/v1/openapi.json", READING),
+        "blog:local-upload": ("/local-upload/", "POST"),
         "welcome:subscribe": ("/subscribe/", "GET, HEAD, POST"),
         "welcome:subscribed": ("/subscribe/thanks/", READING),
         "welcome:api-subscribers": ("/api/v1/subscribers/", "POST"),

@@ -11,7 +11,6 @@ from django.db import OperationalError
 from django.db.models.signals import post_save
 
 from blog.models import Photo
-from tests.conftest import jpeg_bytes
 
 SCRIPT = Path(__file__).with_name("concurrent_admin.py")
 
@@ -38,36 +37,28 @@ def test_concurrent_admin_saves_on_sqlite_all_succeed(tmp_path):
 
 @pytest.mark.django_db(transaction=True)
 def test_an_upload_whose_record_fails_leaves_no_file(settings, client):
-    """The file is written while the row is saved; when saving the row fails (here the
-    database refuses it as busy), the file is deleted: no original, GPS and all, is left in
-    storage without a record."""
+    """The browser has stored the file when the photo is saved; when saving the row fails
+    (here the database refuses it as busy), the upload is deleted at once: no original, GPS
+    and all, is left in storage without a record, not even until the orphan sweep."""
     from django.contrib.auth import get_user_model
+
+    from tests.blog.uploads import image_bytes, upload
 
     editor = get_user_model().objects.create_superuser("boss", password="x")
     client.force_login(editor)
     client.raise_request_exception = False
+    key = upload(client, client, image_bytes(), "door.jpg")
+    uploads = Path(settings.MEDIA_ROOT) / "uploads"
+    assert [p for p in uploads.rglob("*") if p.is_file()], "stored before the save"
 
     def busy(sender, instance, **kwargs):
         raise OperationalError("database is locked")
 
     post_save.connect(busy, sender=Photo, dispatch_uid="busy")
     try:
-        upload = jpeg_bytes()
-        response = client.post(
-            "/admin/blog/photo/add/",
-            {"image": _named(upload, "door.jpg"), "alt_text": "A door", "caption": ""},
-        )
+        response = client.post("/admin/blog/photo/add/", {"image": key, "alt_text": "A door", "caption": ""})
     finally:
         post_save.disconnect(sender=Photo, dispatch_uid="busy")
     assert response.status_code == 500
     assert Photo.objects.count() == 0
-    uploads = Path(settings.MEDIA_ROOT) / "uploads"
     assert [p for p in uploads.rglob("*") if p.is_file()] == []
-
-
-def _named(data, name):
-    import io
-
-    file = io.BytesIO(data)
-    file.name = name
-    return file

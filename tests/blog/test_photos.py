@@ -70,26 +70,46 @@ def test_replacing_the_image_makes_it_pending_again(make_photo):
     assert photo.renditions_status == "pending" and photo.renditions == []
 
 
-def test_a_sideways_photo_is_recorded_upright(make_photo):
+def test_a_sideways_photo_is_recorded_upright(editor_client, django_capture_on_commit_callbacks):
     """A phone photo stored sideways (EXIF orientation 6) is recorded with its upright width
-    and height once its renditions exist, as readers see it."""
+    and height, read from the upload's header, as readers see it."""
     import io
 
-    from django.core.files.base import ContentFile
+    from django.test import Client
     from PIL import Image
 
     from blog.models import Photo
-    from blog.renditions import deliver_upload_locally
+    from tests.blog.uploads import save_photo, upload
 
     buffer = io.BytesIO()
     exif = Image.Exif()
     exif[0x0112] = 6
     Image.new("RGB", (600, 900), (10, 120, 200)).save(buffer, "JPEG", exif=exif)
-    photo = Photo(alt_text="Sideways")
-    photo.image.save("side.jpg", ContentFile(buffer.getvalue(), name="side.jpg"), save=True)
-    assert (photo.width, photo.height) == (600, 900)  # as stored
-
-    deliver_upload_locally(photo)
-    photo.refresh_from_db()
+    key = upload(editor_client, Client(), buffer.getvalue(), "side.jpg")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert save_photo(editor_client, key, alt_text="Sideways").status_code == 302
+    photo = Photo.objects.get()
     assert (photo.width, photo.height) == (900, 600)
     assert photo.largest("jpeg")[:2] == (640, 427)
+
+
+def test_pages_offer_avif_then_webp_then_jpeg(client, make_post, make_photo):
+    """Browsers take the first <source> they support: AVIF (smallest), then WebP, then the
+    JPEG <img> every browser reads."""
+    post = make_post(cover=make_photo(size=(700, 500)))
+    html = client.get(f"/posts/{post.slug}/").content.decode()
+    picture = re.search(r"<picture.*?</picture>", html, re.S).group(0)
+    types = re.findall(r'<source type="([^"]+)" srcset="([^"]+)"', picture)
+    assert [t for t, _ in types] == ["image/avif", "image/webp"]
+    assert re.fullmatch(r"\S+/320\.avif 320w, \S+/640\.avif 640w", types[0][1])
+    assert picture.index("<source") < picture.index("<img") and ".jpg 640w" in picture
+    api = client.get(f"/api/v1/posts/{post.slug}/").json()["cover"]["renditions"]
+    assert [r["type"] for r in api] == ["image/avif"] * 2 + ["image/webp"] * 2 + ["image/jpeg"] * 2
+
+
+def test_a_photo_narrower_than_every_width_shows_at_its_own_width(client, make_post, make_photo):
+    """A 200 px photo gets one rendition per format at 200 px, and pages show it."""
+    post = make_post(cover=make_photo(size=(200, 150)))
+    html = client.get(f"/posts/{post.slug}/").content.decode()
+    assert re.search(r'srcset="\S+/200\.avif 200w"', html)
+    assert 'width="200" height="150"' in html

@@ -108,3 +108,16 @@ def test_an_empty_force_script_name_is_kept():
         FORCE_SCRIPT_NAME="", DEBUG="true",
     )  # fmt: skip
     assert result.stdout.strip() == "''", result.stderr
+
+
+def test_the_admin_may_send_uploads_to_the_media_bucket_only():
+    """The content security policy lets the admin's script post to the media bucket's regional
+    address (the direct upload), and to nowhere else."""
+    result = manage(
+        "shell", "-v", "0", "-c",
+        "from django.conf import settings; print(settings.CONTENT_SECURITY_POLICY['DIRECTIVES']['connect-src'])",
+        **PRODUCTION, MEDIA_BUCKET="blog-prod-media-123456789012-eu-west-1", AWS_REGION="eu-west-1",
+    )  # fmt: skip
+    assert result.stdout.strip() == (
+        "[\"'self'\", 'https://blog-prod-media-123456789012-eu-west-1.s3.eu-west-1.amazonaws.com']"
+    ), result.stderr

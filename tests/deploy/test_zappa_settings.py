@@ -36,7 +36,11 @@ def test_s3_trigger_covers_uploads_only_and_schedules_exist(name):
     assert s3["event_source"]["key_filters"] == [{"type": "prefix", "value": "uploads/"}]
     assert s3["event_source"]["events"] == ["s3:ObjectCreated:*"]
     schedules = {e["function"] for e in events if "expression" in e}
-    assert schedules == {"blog.tasks.publish_due_posts", "blog.tasks.refresh_photo_renditions"}
+    assert schedules == {
+        "blog.tasks.publish_due_posts",
+        "blog.tasks.refresh_photo_renditions",
+        "blog.tasks.delete_orphan_uploads",
+    }
 
 
 @pytest.mark.parametrize("name", ["dev", "prod"])

@@ -21,7 +21,11 @@ def aws(monkeypatch):
 def data_stack(aws):
     """The data stack made by moto's CloudFormation from infra/data.yaml; its outputs by key."""
     return create_stack(
-        boto3.client("cloudformation"), DATA_STACK, DATA_TEMPLATE.read_text(), SenderDomain="blog.example.com"
+        boto3.client("cloudformation"),
+        DATA_STACK,
+        DATA_TEMPLATE.read_text(),
+        SenderDomain="blog.example.com",
+        SiteOrigins="https://blog.example.com",
     )
 
 

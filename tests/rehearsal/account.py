@@ -17,6 +17,7 @@ import io
 import json
 import subprocess
 import sys
+import urllib.parse
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -58,6 +59,14 @@ class AwsServer:
 
     def sent_emails(self):
         return requests.get(f"{self.url}/rehearsal/ses-sent", timeout=10).json()
+
+    def browser_post(self, url, fields, data, content_type):
+        """A browser's multipart POST of a file to S3 with a presigned POST's fields (the
+        bucket's virtual-host address is reached path-style on the stand-in)."""
+        parsed = urllib.parse.urlsplit(url)
+        bucket = parsed.path.strip("/") or parsed.hostname.split(".", 1)[0]
+        files = {"file": ("photo", data, content_type)}
+        return requests.post(f"{self.url}/{bucket}", data=fields, files=files, timeout=120)
 
     def invalidations(self, distribution):
         """The paths of each invalidation of `distribution`, oldest first."""
@@ -149,7 +158,7 @@ def _placeholder_function_zip():
     return buffer.getvalue()
 
 
-def deploy(server, stage, database_url, secret_key, sender_domain):
+def deploy(server, stage, database_url, secret_key, sender_domain, site_origin):
     """Make the stage's resources as the ops guide does, then switch IAM on. `sender_domain`:
     the SES identity the stage sends from (its DEFAULT_FROM_EMAIL's domain)."""
     account = Account(server=server, stage=stage, ssm_prefix=f"/{PROJECT}/{stage}/")
@@ -160,7 +169,13 @@ def deploy(server, stage, database_url, secret_key, sender_domain):
     ses.create_email_identity(EmailIdentity=sender_domain)  # DNS-verified in AWS
     data = moto_subset(load(DATA_TEMPLATE), made={"ConfigurationSet": name}, conditions=SINGLE_REGION)
     account.outputs["data"] = _stack(
-        server, f"{PROJECT}-data-{stage}", data, ProjectName=PROJECT, Stage=stage, SenderDomain=sender_domain
+        server,
+        f"{PROJECT}-data-{stage}",
+        data,
+        ProjectName=PROJECT,
+        Stage=stage,
+        SenderDomain=sender_domain,
+        SiteOrigins=site_origin,
     )
     account.outputs["data"]["SesConfigurationSetName"] = name
 

@@ -6,8 +6,9 @@ rehearsal's own under /rehearsal/:
 - `GET ses-sent`: the raw messages SES was asked to send (moto keeps them in memory);
 - `GET invalidations`: {distribution id: [[paths of each invalidation]]} (moto's signature
   check fails CloudFront's GETs with query strings, so the deployer cannot list them);
-- `PUT faults` with {"bucket", "key"} / `DELETE faults`: S3 answers 503 to GETs of any object
-  of that bucket whose key contains `key`, as during an outage, until cleared.
+- `PUT faults` with {"bucket", "key"} / `DELETE faults`: S3 answers 503 to whole-object GETs
+  (the thumbnail handler's read; a ranged read of the header still works) of any object of
+  that bucket whose key contains `key`, as during an outage, until cleared.
 
 Usage: python -m tests.rehearsal.aws_server   (prints the port, then serves until killed)"""
 
@@ -29,7 +30,7 @@ def rehearsal_routes(app):
         path = request.path
         if path.startswith("/rehearsal/"):
             return _ours(request, path.removeprefix("/rehearsal/"))(environ, start_response)
-        if request.method == "GET" and FAULTS:
+        if request.method == "GET" and FAULTS and "Range" not in request.headers:
             bucket, _, key = path.lstrip("/").partition("/")
             if any(bucket == b and fragment in urllib.parse.unquote(key) for b, fragment in FAULTS):
                 body = b"<Error><Code>SlowDown</Code><Message>Rehearsed outage</Message></Error>"

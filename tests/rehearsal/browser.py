@@ -1,6 +1,7 @@
 """A reader's or an editor's browser in the rehearsal: cookies kept, forms posted with their
 CSRF token, through CloudFront to API Gateway's event (tests/rehearsal/lambda_service.py)."""
 
+import json
 import re
 import urllib.parse
 import uuid
@@ -73,6 +74,37 @@ class Browser:
         page = self.get(path)
         assert page.status == 200, (page.status, page.text[:500])
         return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+
+    def post_json(self, path, payload, token):
+        return self.request(
+            "POST", path, body=json.dumps(payload).encode(), content_type="application/json",
+            headers={"X-CSRFToken": token, "Accept": "application/json"},
+        )  # fmt: skip
+
+    def upload_photo(self, filename, content_type, data, alt, storage):
+        """What the admin's photo form does in a browser (blog/static/blog/admin/direct-upload.js):
+        ask the site for a grant, post the file straight to storage with it (`storage(url,
+        fields, data)`, never through the function), then save the photo with the key."""
+        token = self.form_token("/admin/blog/photo/add/")
+        answer = self.post_json(
+            "/admin/blog/photo/upload-grant/",
+            {"filename": filename, "type": content_type, "size": len(data)},
+            token,
+        )
+        assert answer.status == 200, answer.text[:1000]
+        grant = answer.json()
+        storage(grant["url"], grant["fields"], data)
+        saved = self.post(
+            "/admin/blog/photo/add/",
+            {
+                "csrfmiddlewaretoken": token,
+                "image": grant["key"],
+                "alt_text": alt,
+                "caption": "",
+                "_save": "Save",
+            },
+        )
+        return grant, saved
 
     def log_in(self, username, password):
         token = self.form_token("/admin/login/")

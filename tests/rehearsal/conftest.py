@@ -98,6 +98,7 @@ def rehearsal(tmp_path_factory):
             database_url=database_url(work),
             secret_key="rehearsal-" + "k" * 40 + "#Q7!",
             sender_domain=sender.rpartition("@")[2],
+            site_origin=zappa_stage(STAGE)["aws_environment_variables"]["SITE_URL"],
         )
         collect_static(account, tmp_path_factory.mktemp("deployer"))
         env = function_environment(account, tree, work)

@@ -142,6 +142,104 @@ def s3_delete_keys(delete_keys):
     return delete
 
 
+def _post_policy_problem(self, bucket, fields, size):
+    """Why S3 would refuse this browser POST (a presigned POST's fields), or None: the
+    signature over the policy, its expiry, every condition, and s3:PutObject on the key for
+    the principal that signed it. moto checks none of these; AWS checks all."""
+    import base64
+    import hashlib
+    import hmac
+    from datetime import UTC, datetime
+
+    from moto.iam.access_control import IAMPolicy, PermissionResult, create_access_key
+
+    try:
+        akid, day, region, service, _ = fields["x-amz-credential"].split("/")
+        headers = (
+            {"X-Amz-Security-Token": fields["x-amz-security-token"]}
+            if "x-amz-security-token" in fields
+            else {}
+        )
+        key = create_access_key(
+            account_id=self.current_account, partition="aws", access_key_id=akid, headers=headers
+        )
+        secret = key._secret_access_key
+    except Exception as error:
+        return akid if "akid" in locals() else "?", f"unknown credentials: {error}"
+
+    def sign(k, message):
+        return hmac.new(k, message.encode(), hashlib.sha256).digest()
+
+    signing = sign(sign(sign(sign(("AWS4" + secret).encode(), day), region), service), "aws4_request")
+    expected = hmac.new(signing, fields["policy"].encode(), hashlib.sha256).hexdigest()
+    if not hmac.compare_digest(expected, fields.get("x-amz-signature", "")):
+        return akid, "the signature does not match the policy"
+    policy = json.loads(base64.b64decode(fields["policy"]))
+    if datetime.fromisoformat(policy["expiration"].replace("Z", "+00:00")) < datetime.now(UTC):
+        return akid, "the policy has expired"
+    values = {**fields, "bucket": bucket}
+    covered = {"policy", "x-amz-signature", "file"}
+    for condition in policy["conditions"]:
+        if isinstance(condition, dict):
+            [(name, wanted)] = condition.items()
+            operator, name = "eq", name.lower()
+        else:
+            operator, name, wanted = condition[0], str(condition[1]), condition[2:]
+            if operator == "content-length-range":
+                if not condition[1] <= size <= condition[2]:
+                    return akid, f"{size} bytes is outside the policy's {condition[1]}-{condition[2]}"
+                continue
+            name, wanted = name.lstrip("$").lower(), wanted[0]
+        covered.add(name)
+        actual = {k.lower(): v for k, v in values.items()}.get(name, "")
+        if (operator == "eq" and actual != wanted) or (
+            operator == "starts-with" and not actual.startswith(wanted)
+        ):
+            return akid, f"{name}={actual!r} breaks the policy's {operator} {wanted!r}"
+    # moto adds `bucketname` to the form's fields itself.
+    extra = {k.lower() for k in fields} - covered - {"x-amz-signature", "bucketname"}
+    if {e for e in extra if not e.startswith("x-ignore-")}:
+        return akid, f"fields the policy does not cover: {sorted(extra)}"
+    resource = f"arn:aws:s3:::{bucket}/{fields['key']}"
+    verdicts = [IAMPolicy(p).is_action_permitted("s3:PutObject", resource) for p in key.collect_policies()]
+    if PermissionResult.DENIED in verdicts or PermissionResult.PERMITTED not in verdicts:
+        return akid, f"the signer may not s3:PutObject {resource}"
+    return akid, None
+
+
+def s3_browser_posts(post):
+    """S3's browser-based upload (a presigned POST) authorised as AWS does (above)."""
+
+    def checked(self, request, bucket_name):
+        fields = {k: v[0] for k, v in self.querystring.items()}
+        if "policy" not in fields or self.is_delete_keys():
+            return post(self, request, bucket_name)
+        akid, problem = _post_policy_problem(self, bucket_name, fields, len(self.body or b""))
+        entry = {
+            "action": "s3:PutObject",
+            "resource": f"arn:aws:s3:::{bucket_name}/{fields.get('key')}",
+            "key": akid,
+        }
+        with _lock:
+            _decisions.append({**entry, "allowed": problem is None, **({"why": problem} if problem else {})})
+        if problem:
+            body = f"<Error><Code>AccessDenied</Code><Message>{problem}</Message></Error>"
+            return 403, {"Content-Type": "application/xml"}, body
+        self._browser_post_authorised = True
+        return post(self, request, bucket_name)
+
+    return checked
+
+
+def s3_authorisation(authorise):
+    def check(self, bucket_name=None, key_name=None):
+        if getattr(self, "_browser_post_authorised", False):
+            return None  # checked above, from the policy's own signature
+        return authorise(self, bucket_name=bucket_name, key_name=key_name)
+
+    return check
+
+
 def _strict(resources_of):
     from moto.core.authorization import ActionAuthenticatorMixin
 
@@ -210,3 +308,7 @@ def install():
     LambdaBackend.send_sqs_batch = _no_docker_invocations
     SQSResponse._determine_resource = sqs_resource(SQSResponse._determine_resource)
     S3Response._bucket_response_delete_keys = s3_delete_keys(S3Response._bucket_response_delete_keys)
+    S3Response._bucket_response_post = s3_browser_posts(S3Response._bucket_response_post)
+    S3Response._authenticate_and_authorize_s3_action = s3_authorisation(
+        S3Response._authenticate_and_authorize_s3_action
+    )

@@ -67,7 +67,7 @@ def media_keys(rehearsal, prefix):
 def test_the_package_is_small_and_ships_trusted_bytecode(rehearsal):
     """Under 25 MB zipped, no dev tools, no boto3 (Lambda has it), and bytecode Lambda uses
     without recompiling (unchecked-hash .pyc)."""
-    assert rehearsal.zip_path.stat().st_size < 25 * 2**20
+    assert rehearsal.zip_path.stat().st_size < 25_000_000
     for absent in ("pytest", "moto", "schemathesis", "ruff", "boto3", "botocore", "var", "tests", "bench"):
         assert not (rehearsal.tree / absent).exists(), absent
     pyc = next((rehearsal.tree / "django" / "__pycache__").glob("__init__.cpython-312.pyc"))
@@ -255,15 +255,18 @@ def test_a_bounce_from_ses_over_sns_suppresses_the_address(rehearsal):
 # --- photos -----------------------------------------------------------------------------------
 
 
-def upload_photo(browser, filename, data, alt):
-    token = browser.form_token("/admin/blog/photo/add/")
-    response = browser.post_multipart(
-        "/admin/blog/photo/add/",
-        {"csrfmiddlewaretoken": token, "alt_text": alt, "caption": "", "_save": "Save"},
-        {"image": (filename, "image/jpeg", data)},
-    )
-    assert response.status == 302, response.text[:2000]
-    return response
+def upload_photo(rehearsal, browser, filename, data, alt):
+    """The admin's direct upload: a grant from the function, the file straight to S3 as the
+    browser posts it, then the photo saved with the key. Returns (grant, the save's response)."""
+
+    def storage(url, fields, body):
+        posted = rehearsal.account.server.browser_post(url, fields, body, "image/jpeg")
+        assert posted.status_code == 204, posted.text[:500]
+        rehearsal.function.settle()  # S3's notification of the new object
+
+    grant, saved = browser.upload_photo(filename, "image/jpeg", data, alt, storage)
+    assert saved.status == 302, saved.text[:2000]
+    return grant, saved
 
 
 def photo_status(rehearsal, browser, alt):
@@ -273,12 +276,14 @@ def photo_status(rehearsal, browser, alt):
 
 
 def test_an_uploaded_photo_gets_its_renditions_from_the_s3_event(rehearsal):
-    """The editor uploads in the admin (a photo small enough to pass through the function);
-    S3's notification for `uploads/` runs the handler, which writes renditions elsewhere: they
-    trigger nothing. The schedule then reads the manifest into the photo."""
+    """The editor uploads in the admin: the browser posts the file to S3 with the grant the
+    function signed; S3's notification for `uploads/` runs the handler, which writes renditions
+    elsewhere: they trigger nothing. The schedule then reads the manifest into the photo."""
     browser = editor(rehearsal)
-    clean(upload_photo(browser, "dawn.jpg", jpeg((1400, 900)), "Boats at dawn").invocation)
+    grant, saved = upload_photo(rehearsal, browser, "dawn.jpg", jpeg((1400, 900)), "Boats at dawn")
+    clean(saved.invocation)
     [upload] = media_keys(rehearsal, "uploads/")
+    assert upload == grant["key"]
     s3_runs = [
         i for i in rehearsal.function.invocations
         if i.kind == "async" and i.event.get("Records", [{}])[0].get("eventSource") == "aws:s3"
@@ -331,7 +336,7 @@ def test_an_s3_event_failed_for_good_lands_in_the_queue_and_is_replayed_into_ren
     server.fail_reads_of(function.bucket, "stormy-night")
     try:
         start = len(function.invocations)
-        upload_photo(browser, "stormy-night.jpg", jpeg((900, 600)), "Storm over the bay")
+        upload_photo(rehearsal, browser, "stormy-night.jpg", jpeg((900, 600)), "Storm over the bay")
         failed = [i for i in function.invocations[start:] if i.kind == "async"]
         assert [i.ok for i in failed] == [False, False, False], "the first try and two retries"
         assert "TransientFailure" in failed[-1].error
@@ -384,16 +389,52 @@ def test_a_deleted_photo_takes_its_files_and_is_invalidated(rehearsal):
 # --- limits and boundaries --------------------------------------------------------------------
 
 
+def test_a_48_megapixel_25_mb_photo_goes_straight_to_s3_and_comes_out_ready(rehearsal):
+    """The photos the platform is for: the browser posts 25 MB to S3 under the grant (signed by
+    the function's role, so its s3:PutObject on uploads/ is what S3 checks), no request to the
+    function comes near 6 MB, and every width is made."""
+    image = Image.effect_mandelbrot((8000, 6000), (-2.0, -1.2, 1.0, 1.2), 80).convert("RGB")
+    image = Image.blend(image, Image.effect_noise((8000, 6000), 90).convert("RGB"), 0.35)
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=96)
+    assert 20 * 2**20 < buffer.tell() < 50 * 2**20
+    browser = editor(rehearsal)
+    start = len(rehearsal.function.invocations)
+
+    grant, saved = upload_photo(
+        rehearsal, browser, "harbour-48mp.jpg", buffer.getvalue(), "The harbour, wide"
+    )
+
+    clean(saved.invocation)
+    requests = [i for i in rehearsal.function.invocations[start:] if i.kind == "sync"]
+    assert max(len(json.dumps(i.event)) for i in requests) < 100_000
+    rendered = [i for i in rehearsal.function.invocations[start:] if i.kind == "async"]
+    assert clean(rendered[-1])["done"][0]["key"] == grant["key"]
+    clean(
+        rehearsal.function.invoke_async(
+            scheduled(rehearsal.account.function_name, "blog.tasks.refresh_photo_renditions")
+        )[-1]
+    )
+    assert photo_status(rehearsal, browser, "The harbour, wide") == (
+        "ready",
+        "Ready (320, 640, 960, 1280, 1920 px)",
+    )
+
+
 def test_a_photo_of_a_few_megabytes_cannot_pass_through_the_function(rehearsal):
-    """API Gateway hands the body to Lambda base64-encoded, and Lambda takes 6 MB: a 5 MB photo
-    posted through the admin never arrives (issue 11 moves uploads straight to S3)."""
+    """Why the upload goes straight to S3: API Gateway hands a body to Lambda base64-encoded,
+    and Lambda takes 6 MB, so a 5 MB photo posted through the function never arrives."""
     noise = Image.frombytes("RGB", (1900, 1900), random.Random(7).randbytes(1900 * 1900 * 3))
     buffer = io.BytesIO()
     noise.save(buffer, "JPEG", quality=97)
     assert buffer.tell() > 4_800_000
     browser = editor(rehearsal)
     with pytest.raises(PayloadTooLarge, match="request payload"):
-        upload_photo(browser, "huge.jpg", buffer.getvalue(), "Too big to pass")
+        browser.post_multipart(
+            "/admin/blog/photo/add/",
+            {"alt_text": "Too big"},
+            {"image": ("huge.jpg", "image/jpeg", buffer.getvalue())},
+        )
 
 
 def test_records_nobody_owns_fail_loudly(rehearsal):

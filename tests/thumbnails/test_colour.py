@@ -117,17 +117,19 @@ def half_transparent(mode: str) -> bytes:
 
 @pytest.mark.parametrize("mode", ["RGBA", "P", "LA"])
 def test_transparency_is_kept_in_webp_and_white_in_jpeg(mode):
-    """Transparent pixels stay transparent in WebP and become white (not black) in JPEG."""
+    """Transparent pixels stay transparent in WebP and AVIF and become white (not black) in JPEG."""
     renditions = render_renditions(half_transparent(mode))
     assert Image.open(io.BytesIO(half_transparent(mode))).mode == mode
     for r in renditions:
         out = decoded(r)
         left = out.crop((0, 0, out.width // 2 - 8, out.height))
         right = out.crop((out.width // 2 + 8, 0, out.width, out.height))
-        if r.format == "webp":
+        if r.format in ("webp", "avif"):
             assert out.mode == "RGBA"
-            assert left.getchannel("A").getextrema() == (0, 0)
-            assert right.getchannel("A").getextrema() == (255, 255)
+            # AVIF codes alpha lossily too: "transparent" may come back as 1 of 255.
+            slack = 2 if r.format == "avif" else 0
+            assert left.getchannel("A").getextrema()[1] <= slack
+            assert right.getchannel("A").getextrema()[0] >= 255 - slack
         else:
             assert out.mode == "RGB"
             assert close_to(mean_colour(left), (255, 255, 255), tolerance=2)

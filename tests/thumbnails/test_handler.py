@@ -84,7 +84,11 @@ def test_reference_put_under_upload_prefix_makes_renditions(s3, name):
     assert [r["key"] for r in outcome["done"]] == ["uploads/2026/11/Happy Face.jpg"]
     made = keys(s3, "renditions/")
     assert made == sorted(
-        [f"renditions/2026/11/Happy Face/{w}.{ext}" for w in (320, 640, 960, 1280) for ext in ("jpg", "webp")]
+        [
+            f"renditions/2026/11/Happy Face/{w}.{ext}"
+            for w in (320, 640, 960, 1280)
+            for ext in ("jpg", "webp", "avif")
+        ]
         + ["renditions/2026/11/Happy Face/manifest.json"]
     )
     webp = s3.head_object(Bucket=BUCKET, Key="renditions/2026/11/Happy Face/640.webp")
@@ -99,7 +103,7 @@ def test_reference_put_under_upload_prefix_makes_renditions(s3, name):
     )
     assert manifest["status"] == "done"
     assert {(r["width"], r["format"]) for r in manifest["renditions"]} == {
-        (w, f) for w in (320, 640, 960, 1280) for f in ("jpeg", "webp")
+        (w, f) for w in (320, 640, 960, 1280) for f in ("jpeg", "webp", "avif")
     }
 
 
@@ -157,7 +161,8 @@ def test_out_of_order_events_leave_the_latest_upload(s3):
     handle_s3_event(newer_event)
     handle_s3_event(older_event)
     assert keys(s3, "renditions/b/") == [
-        "renditions/b/320.jpg", "renditions/b/320.webp", "renditions/b/640.jpg", "renditions/b/640.webp",
+        "renditions/b/320.avif", "renditions/b/320.jpg", "renditions/b/320.webp",
+        "renditions/b/640.avif", "renditions/b/640.jpg", "renditions/b/640.webp",
         "renditions/b/manifest.json",
     ]  # fmt: skip
 

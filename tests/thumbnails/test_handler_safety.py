@@ -24,7 +24,7 @@ def manifest(s3, folder):  # noqa: F811
 
 def rendered(folder, widths):
     return sorted(
-        [f"renditions/{folder}/{w}.{ext}" for w in widths for ext in ("jpg", "webp")]
+        [f"renditions/{folder}/{w}.{ext}" for w in widths for ext in ("jpg", "webp", "avif")]
         + [f"renditions/{folder}/manifest.json"]
     )
 
@@ -68,9 +68,9 @@ def test_on_disk_too_only_the_photos_own_files_go(tmp_path):
     render_object(store, "uploads/trip.jpg")
     files = sorted(p.relative_to(tmp_path).as_posix() for p in (tmp_path / "renditions").rglob("*.*"))
     assert files == [
-        "renditions/trip/320.jpg", "renditions/trip/320.webp",
-        "renditions/trip/beach/320.jpg", "renditions/trip/beach/320.webp",
-        "renditions/trip/beach/640.jpg", "renditions/trip/beach/640.webp",
+        "renditions/trip/320.avif", "renditions/trip/320.jpg", "renditions/trip/320.webp",
+        "renditions/trip/beach/320.avif", "renditions/trip/beach/320.jpg", "renditions/trip/beach/320.webp",
+        "renditions/trip/beach/640.avif", "renditions/trip/beach/640.jpg", "renditions/trip/beach/640.webp",
         "renditions/trip/beach/manifest.json", "renditions/trip/manifest.json",
     ]  # fmt: skip
 
@@ -163,7 +163,7 @@ def scan_bomb():
 @pytest.mark.parametrize(
     ("body", "status", "detail"),
     [
-        (png((1080, 30_000)), "done", [(320, 8889, "jpeg"), (320, 8889, "webp")]),
+        (png((1080, 30_000)), "done", [(320, 8889, "jpeg"), (320, 8889, "webp"), (320, 8889, "avif")]),
         (png((10, 70_000)), "rejected", "too_tall"),
         (scan_bomb(), "rejected", "too_many_scans"),
     ],

@@ -22,21 +22,24 @@ ORIENTATION = REPO.parent / "shared" / "corpus" / "images" / "exif-orientation"
 # --- widths and formats ---------------------------------------------------------------
 
 
-def test_every_width_up_to_the_source_in_jpeg_and_webp():
-    """A 1000 px wide photo gives 320, 640 and 960 px renditions, each in JPEG then WebP."""
+def test_every_width_up_to_the_source_in_jpeg_webp_and_avif():
+    """A 1000 px wide photo gives 320, 640 and 960 px renditions, each in JPEG, WebP, AVIF."""
     renditions = render_renditions(encode(photo((1000, 750)), "JPEG"))
     assert [(r.width, r.height, r.format) for r in renditions] == [
         (320, 240, "jpeg"),
         (320, 240, "webp"),
+        (320, 240, "avif"),
         (640, 480, "jpeg"),
         (640, 480, "webp"),
+        (640, 480, "avif"),
         (960, 720, "jpeg"),
         (960, 720, "webp"),
+        (960, 720, "avif"),
     ]
     for r in renditions:
         img = decoded(r)
         assert img.size == (r.width, r.height)
-        assert img.format == {"jpeg": "JPEG", "webp": "WEBP"}[r.format]
+        assert img.format == {"jpeg": "JPEG", "webp": "WEBP", "avif": "AVIF"}[r.format]
         assert r.content_type == f"image/{r.format}"
 
 
@@ -49,7 +52,11 @@ def test_no_rendition_is_wider_than_the_source():
 def test_a_tiny_image_gets_one_rendition_at_its_own_width():
     """A 100x80 image is narrower than every width: one rendition per format, 100x80."""
     renditions = render_renditions(encode(photo((100, 80)), "PNG"))
-    assert [(r.width, r.height, r.format) for r in renditions] == [(100, 80, "jpeg"), (100, 80, "webp")]
+    assert [(r.width, r.height, r.format) for r in renditions] == [
+        (100, 80, "jpeg"),
+        (100, 80, "webp"),
+        (100, 80, "avif"),
+    ]
 
 
 @pytest.mark.parametrize(

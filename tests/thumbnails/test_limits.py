@@ -21,7 +21,11 @@ def test_a_long_screenshot_keeps_the_widths_webp_can_hold():
     """A 1080x30000 scrolling screenshot would be 17,778 px tall at 640 px: over WebP's 16,383.
     Only the 320 px width fits, and it is made in both formats."""
     renditions = render_renditions(tall_png(1080, 30_000))
-    assert [(r.width, r.height, r.format) for r in renditions] == [(320, 8889, "jpeg"), (320, 8889, "webp")]
+    assert [(r.width, r.height, r.format) for r in renditions] == [
+        (320, 8889, "jpeg"),
+        (320, 8889, "webp"),
+        (320, 8889, "avif"),
+    ]
     assert all(decoded(r).size == (r.width, r.height) for r in renditions)
 
 

@@ -32,7 +32,7 @@ def test_a_rendition_success_logs_the_key_and_counts_renditions_and_milliseconds
         {"Name": "RenditionsMade", "Unit": "Count"},
         {"Name": "RenditionMilliseconds", "Unit": "Milliseconds"},
     ]
-    assert line["RenditionsMade"] == 8
+    assert line["RenditionsMade"] == 12  # 4 widths x JPEG, WebP, AVIF
     assert line["RenditionMilliseconds"] == line["ms"] >= 0
 
 

@@ -110,6 +110,7 @@ class Command(BaseCommand):
                 ContentFile(demo_jpeg(colour), name="demo.jpg"),
                 save=False,
             )
+            photo.width, photo.height = 1600, 1067  # demo_jpeg's size
             photo.save()
             post = Post.objects.create(
                 title=title,
