@@ -47,6 +47,10 @@ class PostAdmin(admin.ModelAdmin):
     change_form_template = "admin/blog/post/change_form.html"
     # The Save buttons come first in the form, so Enter in a field saves (never publishes).
     save_on_top = True
+
+    class Media:
+        css = {"all": ["blog/admin/editor.css"]}  # the status badges and the publishing panel
+
     list_display = ["title", "status_badge", "author", "publish_at", "updated_at", "preview_link"]
     list_filter = [StatusFilter, "tags", "author"]
     list_select_related = ["author"]

@@ -1,6 +1,6 @@
 """The admin's editing views for posts: the preview of unsaved changes and the photo picker's
-list. PostAdmin serves them under its own URLs (admin:blog_post_preview, _photos), behind the
-admin's login and the editor's permissions.
+list. PostAdmin serves them under its own URLs (admin:blog_post_preview, _photos), through
+the admin site's admin_view (staff login, never cached) and the editor's permissions.
 
 The preview is the reader's own post page (blog/post_detail.html), rendered from the form as
 it stands through the same renderer and sanitiser as a save (blog.bodies), with the site's
@@ -14,7 +14,6 @@ from django.db.models import Q
 from django.http import HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.views.decorators.cache import never_cache
 
 from blog.bodies import render_body
 from blog.markdown import body_errors
@@ -58,7 +57,6 @@ def _unsaved_post(request):
     return post, tags
 
 
-@never_cache
 def preview_view(model_admin, request):
     """POST: the post page for the form as it stands (`_pane=1`: the article alone)."""
     if request.method != "POST":
@@ -81,7 +79,6 @@ def preview_view(model_admin, request):
     return response
 
 
-@never_cache
 def photos_view(model_admin, request):
     """GET: the photos an editor can put in a post, newest first, for the picker."""
     if not _can_edit_posts(model_admin, request):

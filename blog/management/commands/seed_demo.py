@@ -69,6 +69,7 @@ class Command(BaseCommand):
         else:
             self._load()
             self.stdout.write(self.style.SUCCESS("Demo content loaded."))
+        # `make run` prints the login again once the server is up (manage.py devserver).
         self.stdout.write(
             f"Editor login: http://127.0.0.1:8000/admin/  user: {EDITOR_USERNAME}  password: {password}"
         )
