@@ -44,6 +44,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 EDITOR_USERNAME = "e2e-editor"
+SITE_TIME_ZONE = "Europe/Paris"
 EDITOR_PASSWORD = "a long e2e editor passphrase"
 
 VIEWPORTS = {
@@ -150,6 +151,8 @@ def site_server(tmp_path_factory, artifacts):
         PYTHONUNBUFFERED="1",
         # Not a browser concern; keeps the server's log free of the page cache's absence.
         PAGE_CACHE_ENABLED="false",
+        # A zone that is not UTC, so scheduling "in the site's zone" means something.
+        TIME_ZONE=SITE_TIME_ZONE,
     )
     log = artifacts / "server.log"
     _run(["migrate", "--noinput", "-v", "0"], env, log)

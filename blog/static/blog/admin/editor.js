@@ -78,7 +78,7 @@
         "|",
         button("quote", "Quote", "&ldquo;", EasyMDE.toggleBlockquote),
         button("unordered-list", "Bulleted list", "&bull;", EasyMDE.toggleUnorderedList),
-        button("ordered-list", "Numbered list", "1.", EasyMDE.toggleOrderedList),
+        button("ordered-list", "1. Numbered list", "1.", EasyMDE.toggleOrderedList),
         "|",
         button("link", "Link", "Link", EasyMDE.drawLink),
         button("insert-photo", "Insert photo", "Photo", function () {
@@ -111,6 +111,10 @@
     // The field's label names the editor too.
     const label = document.querySelector('label[for="' + this.textarea.id + '"]');
     const input = mde.codemirror.getInputField();
+    // CodeMirror marks its editable area "presentation": to assistive technology it is a
+    // multi-line text box, named by the field's label.
+    input.setAttribute("role", "textbox");
+    input.setAttribute("aria-multiline", "true");
     if (label) {
       label.id = label.id || this.textarea.id + "_label";
       input.setAttribute("aria-labelledby", label.id);
@@ -480,6 +484,23 @@
       event.returnValue = ""; // older browsers need a value to ask
     });
   };
+
+  // Two gaps of the admin's own widgets on this page, which axe-core reports: the cover's
+  // select2 box is named by its (empty) selection, and the tag selector's search icons carry
+  // an aria-label without a role.
+  function nameAdminWidgets() {
+    const cover = document.querySelector('label[for="id_cover"]');
+    document.querySelectorAll('.field-cover .select2-selection[role="combobox"], .field-cover .select2-selection__rendered[role="textbox"]').forEach(function (box) {
+      cover.id = cover.id || "id_cover_label";
+      box.setAttribute("aria-labelledby", cover.id);
+    });
+    document.querySelectorAll(".help-tooltip[aria-label]:not([role])").forEach(function (icon) {
+      icon.setAttribute("role", "img");
+    });
+  }
+  window.addEventListener("load", function () {
+    setTimeout(nameAdminWidgets, 0); // after the admin's own load handlers built them
+  });
 
   ready(function () {
     const textarea = document.querySelector("textarea[data-markdown-editor]");
