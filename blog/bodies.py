@@ -16,8 +16,6 @@ from urllib.parse import urljoin
 
 from django.utils.html import format_html
 
-from blog.markdown import render_markdown
-
 # nh3 writes every attribute as name="value" with & and " escaped inside the value (a ">"
 # may stay), and every "<" of text as &lt;: so these patterns find exactly the real tags.
 _ATTRIBUTES = r'(?:\s+[^\s"\'>/=]+(?:="[^"]*")?)*'
@@ -48,6 +46,8 @@ def photo_ids(html):
 def render_body(text, *, notes=False):
     """(HTML, ids of the existing photos it shows) for the Markdown `text`. With `notes`
     (the editor's preview), a photo that cannot be shown yet leaves a visible note."""
+    # markdown-it, nh3 and Pygments load on the first render, not on every cold start.
+    from blog.markdown import render_markdown
     from blog.models import Photo
 
     html = render_markdown(text)

@@ -15,8 +15,6 @@ from django.http import HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 
-from blog.bodies import render_body
-from blog.markdown import body_errors
 from blog.models import Photo, Post, Tag
 from blog.renditions import refresh_pending
 from blog.xmltext import xml_safe
@@ -63,6 +61,8 @@ def preview_view(model_admin, request):
         return HttpResponseNotAllowed(["POST"])
     if not _can_edit_posts(model_admin, request):
         raise PermissionDenied
+    from blog.bodies import render_body
+    from blog.markdown import body_errors  # markdown-it and nh3: not on every cold start
     from blog.views import post_context
 
     post, tags = _unsaved_post(request)
