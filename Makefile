@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 # first candidate that really runs and really is 3.12 wins.
 PYTHON312 ?= $(shell for p in $$(ls -d $$(pyenv root 2>/dev/null)/versions/3.12.*/bin/python3.12 2>/dev/null | sort -V -r) $$(command -v python3.12 2>/dev/null); do "$$p" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 12))' 2>/dev/null && echo "$$p" && break; done)
 
-.PHONY: run test lint format bench package venv clean e2e
+.PHONY: run test lint format bench package venv clean e2e vendor
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@if [ -z "$(PYTHON312)" ]; then \
@@ -22,11 +22,20 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 
 venv: $(VENV)/.installed
 
+# The admin's Markdown editor (EasyMDE) comes from npm, copied into blog/static. Without npm
+# `make run` still serves everything; the body is then a plain textarea.
 run: venv
 	@mkdir -p var
-	DEBUG=true $(PY) manage.py migrate --noinput
-	DEBUG=true $(PY) manage.py seed_demo
-	DEBUG=true $(PY) manage.py runserver 127.0.0.1:8000
+	@$(MAKE) --no-print-directory vendor || echo "npm is missing: the admin's body field is a plain textarea (install npm, then make vendor)."
+	@DEBUG=true $(PY) manage.py migrate --noinput -v 0
+	@DEBUG=true $(PY) manage.py seed_demo
+	@DEBUG=true $(PY) manage.py devserver 127.0.0.1:8000
+
+VENDORED := blog/static/blog/vendor/easymde/easymde.min.js
+vendor: $(VENDORED)
+
+$(VENDORED): node_modules/.installed
+	npm run --silent vendor
 
 # Two workers (the machine has two cores); a test module stays on one worker, so the package
 # test builds the Lambda zip once.
@@ -38,7 +47,7 @@ test: venv
 # Browser journeys (tests/e2e): a server the tests start on the embedded defaults with a fresh
 # database, Debian's chromium (/usr/bin/chromium, or CHROMIUM=...) through Playwright, and
 # axe-core from npm. Screenshots, the server log and any failure's page go to var/e2e/.
-e2e: venv node_modules/.installed
+e2e: venv node_modules/.installed $(VENDORED)
 	E2E=1 $(PY) -m pytest tests/e2e
 
 node_modules/.installed: package.json package-lock.json
@@ -58,8 +67,8 @@ bench: venv
 
 # The Lambda zip: `zappa package dev` offline from a venv holding only requirements.txt,
 # then bytecode Lambda can trust. Deploy it with `zappa update <stage> -z build/blog-<stage>.zip`.
-package: venv
+package: venv $(VENDORED)
 	$(PY) deploy/package.py $(or $(STAGE),dev)
 
 clean:
-	rm -rf $(VENV) .venv-lambda var build .pytest_cache node_modules
+	rm -rf $(VENV) .venv-lambda var build .pytest_cache node_modules blog/static/blog/vendor

@@ -6,14 +6,16 @@ from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied
-from django.db import DatabaseError
-from django.http import JsonResponse
-from django.urls import path
-from django.utils import timezone
-from django.utils.html import format_html
+from django.db import DatabaseError, transaction
+from django.db.models import Q
+from django.http import HttpResponseRedirect, JsonResponse
+from django.urls import path, reverse
+from django.utils import formats, timezone
+from django.utils.html import format_html, format_html_join
 from django.utils.timesince import timesince
 
-from blog import events_admin, services, uploads
+from blog import editor, events_admin, services, uploads
+from blog.admin_forms import PostAdminForm, publishing_action, zone_label
 from blog.models import AuthorProfile, Photo, Post, Tag
 from blog.renditions import discard_upload, refresh_pending, refresh_renditions
 from blog.upload_forms import PhotoForm
@@ -38,8 +40,21 @@ class StatusFilter(admin.SimpleListFilter):
         }.get(self.value(), queryset.all)()
 
 
+def site_time(moment):
+    """A time as the admin shows it: in the site's zone, to the minute, with the zone."""
+    return formats.date_format(timezone.localtime(moment), "DATETIME_FORMAT") if moment else ""
+
+
 @admin.register(Post)
 class PostAdmin(admin.ModelAdmin):
+    form = PostAdminForm
+    change_form_template = "admin/blog/post/change_form.html"
+    # The Save buttons come first in the form, so Enter in a field saves (never publishes).
+    save_on_top = True
+
+    class Media:
+        css = {"all": ["blog/admin/editor.css"]}  # the status badges and the publishing panel
+
     list_display = ["title", "status_badge", "author", "publish_at", "updated_at", "preview_link"]
     list_filter = [StatusFilter, "tags", "author"]
     list_select_related = ["author"]
@@ -48,15 +63,99 @@ class PostAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["title"]}
     filter_horizontal = ["tags"]
     autocomplete_fields = ["cover"]
-    readonly_fields = ["created_at", "updated_at", "preview_link"]
+    readonly_fields = ["created_at", "updated_at", "preview_link", "old_slug_list"]
     actions = ["publish_now", "unpublish"]
+    # Publishing (status, Publish now, Schedule, Unpublish, Preview) is the panel above these
+    # (change_form.html): publish_at is set only through its buttons.
     fieldsets = [
         (None, {"fields": ["title", "slug", "author", "summary", "body", "cover", "tags"]}),
-        ("Publishing", {"fields": ["publish_at", "preview_link", "created_at", "updated_at"]}),
+        ("History", {"fields": ["created_at", "updated_at", "old_slug_list"]}),
     ]
+
+    def get_urls(self):
+        def view(function):
+            return self.admin_site.admin_view(lambda request: function(self, request))
+
+        return [
+            path("preview/", view(editor.preview_view), name="blog_post_preview"),
+            path("photos/", view(editor.photos_view), name="blog_post_photos"),
+            *super().get_urls(),
+        ]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        form.request = request  # a class made for this request: the editor's URLs and permissions
+        return form
 
     def get_changeform_initial_data(self, request):
         return {"author": request.user.pk, **super().get_changeform_initial_data(request)}
+
+    def view_on_site(self, post):
+        # Readers cannot see a draft or a scheduled post yet: its preview is what there is.
+        return post.get_absolute_url() if post.is_published else post.get_preview_url()
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        status = obj.status if obj is not None and obj.pk else Post.Status.DRAFT
+        context["publishing"] = {
+            "status": status,
+            "label": status.label,
+            "when": site_time(obj.publish_at) if obj is not None and obj.publish_at else "",
+            "zone": zone_label(),
+            "schedule_field": context["adminform"].form["schedule_at"],
+        }
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # After the tags are saved, so the invalidation covers the tag pages too.
+        action, post = publishing_action(request.POST), form.instance
+        if action == "_publish":
+            services.publish_post(post)
+        elif action == "_schedule":
+            services.schedule_post(post, form.cleaned_data["schedule_at"])
+        elif action == "_unpublish":
+            services.unpublish_post(post)
+        request._publishing = action
+
+    def response_add(self, request, obj, post_url_continue=None):
+        if getattr(request, "_publishing", None):
+            return self._publishing_response(request, obj)
+        return super().response_add(request, obj, post_url_continue)
+
+    def response_change(self, request, obj):
+        if getattr(request, "_publishing", None):
+            return self._publishing_response(request, obj)
+        return super().response_change(request, obj)
+
+    def _publishing_response(self, request, post):
+        """Back to the post, with what readers now see of it."""
+        if post.status == Post.Status.PUBLISHED:
+            self.message_user(
+                request,
+                format_html(
+                    '“{}” is published ({}): readers can see it. <a href="{}">View it on the site</a>.',
+                    post.title,
+                    site_time(post.publish_at),
+                    post.get_absolute_url(),
+                ),
+                messages.SUCCESS,
+            )
+        elif post.status == Post.Status.SCHEDULED:
+            self.message_user(
+                request,
+                f"“{post.title}” is scheduled for {site_time(post.publish_at)}: readers see it from then.",
+                messages.SUCCESS,
+            )
+        else:
+            self.message_user(request, f"“{post.title}” is a draft: readers cannot see it.", messages.SUCCESS)
+        return HttpResponseRedirect(reverse("admin:blog_post_change", args=[post.pk]))
+
+    @admin.display(description="old URLs (they redirect here)")
+    def old_slug_list(self, post):
+        old = list(post.old_slugs.values_list("slug", flat=True)) if post.pk else []
+        if not old:
+            return "-"
+        return format_html_join(", ", "<code>{}</code>", ((reverse("blog:post", args=[s]),) for s in old))
 
     @admin.display(description="status")
     def status_badge(self, post):
@@ -86,8 +185,19 @@ class PhotoAdmin(admin.ModelAdmin):
     list_display = ["thumbnail", "alt_text", "renditions_badge", "dimensions", "uploaded_at"]
     list_filter = ["renditions_status"]
     search_fields = ["alt_text", "caption"]
-    readonly_fields = ["thumbnail", "renditions_badge", "dimensions", "uploaded_at"]
-    fields = ["image", "thumbnail", "renditions_badge", "alt_text", "caption", "dimensions", "uploaded_at"]
+    readonly_fields = ["thumbnail", "renditions_badge", "dimensions", "uploaded_at", "markdown", "used_in"]
+    fields = [
+        "image",
+        "thumbnail",
+        "renditions_badge",
+        "alt_text",
+        "caption",
+        "dimensions",
+        "uploaded_at",
+        "markdown",
+        "used_in",
+    ]
+    delete_confirmation_template = "admin/blog/photo/delete_confirmation.html"
 
     def get_urls(self):
         grant = self.admin_site.admin_view(self.upload_grant_view)
@@ -134,6 +244,77 @@ class PhotoAdmin(admin.ModelAdmin):
         if photo is not None and photo.renditions_status == Photo.Renditions.PENDING:
             refresh_renditions(photo)
         return photo
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if "image" in form.changed_data:
+            request._saved_photo = obj
+
+    def message_user(self, request, message, level=messages.INFO, extra_tags="", fail_silently=False):
+        photo = getattr(request, "_saved_photo", None)
+        if photo is None or level != messages.SUCCESS:
+            return super().message_user(request, message, level, extra_tags, fail_silently)
+        # The renditions are made once the upload commits (at once on the embedded defaults,
+        # whose delivery was queued first; in the background in AWS): say how that went.
+        request._saved_photo = None
+        transaction.on_commit(lambda: self._report_upload(request, photo, message))
+        return None
+
+    def _report_upload(self, request, photo, message):
+        photo.refresh_from_db(fields=["renditions_status", "renditions_reason"])
+        if photo.failed:
+            messages.error(
+                request,
+                f"The photo “{photo}” was saved, but its file could not be made into pictures "
+                f"({photo.renditions_reason}). It is not offered as a cover or in posts: "
+                "upload another file.",
+            )
+        elif photo.renditions_status == Photo.Renditions.PENDING:
+            messages.info(request, f"The photo “{photo}” was saved; its pictures are being made.")
+        else:
+            messages.success(request, message)
+
+    def get_deleted_objects(self, objs, request):
+        """A photo a post shows (as its cover or in its body) is protected: name the posts,
+        linked, rather than the links between them."""
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        if protected:
+            posts = (
+                Post.objects.filter(Q(cover__in=objs) | Q(body_photos__in=objs)).distinct().order_by("title")
+            )
+            protected = [
+                format_html(
+                    'Post: <a href="{}">{}</a> ({})',
+                    reverse("admin:blog_post_change", args=[post.pk]),
+                    post.title,
+                    post.status.label.lower(),
+                )
+                for post in posts
+            ]
+        return deleted, counts, perms_needed, protected
+
+    @admin.display(description="in a post's body")
+    def markdown(self, photo):
+        if not photo.pk:
+            return "Save the photo to use it in posts."
+        return format_html(
+            "<code>{}</code> <span class=\"help\">Put this line in a post's body, or use the editor's "
+            "Insert photo button.</span>",
+            photo.markdown,
+        )
+
+    @admin.display(description="used in")
+    def used_in(self, photo):
+        if not photo.pk:
+            return "-"
+        posts = Post.objects.filter(Q(cover=photo) | Q(body_photos=photo)).distinct().order_by("title")
+        if not posts:
+            return "No post yet."
+        return format_html_join(
+            ", ",
+            '<a href="{}">{}</a>',
+            ((reverse("admin:blog_post_change", args=[post.pk]), post.title) for post in posts),
+        )
 
     @admin.display(description="preview")
     def thumbnail(self, photo):

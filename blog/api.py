@@ -15,6 +15,9 @@ from blog.seo import absolute_media_url
 from blog.urlpaths import path_for
 
 MAX_FILTER_LENGTH = 200
+# The query parameters the API reads. Page links carry only these: CloudFront keys its cache
+# on these alone (infra/edge.yaml), so a link must not echo a `utm_source` one reader sent.
+FILTERS = ("tag", "author", "q")
 # Enough for any integer the API takes (pages go up to 1,000,000).
 MAX_INT_DIGITS = 9
 
@@ -63,7 +66,7 @@ def _page_number(request):
 
 
 def _page_link(request, number):
-    params = {k: v for k, v in request.GET.items() if k != "page"}
+    params = {k: v for k, v in request.GET.items() if k in FILTERS}
     if number > 1:
         params["page"] = number
     query = urlencode(params)

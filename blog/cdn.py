@@ -18,11 +18,19 @@ logger = logging.getLogger(__name__)
 _pending = threading.local()
 
 
-def post_paths(slug, username, tag_slugs):
+# Past this many single pages under one prefix, one wildcard path replaces them: CloudFront
+# bills each path, and an author renamed on 500 posts is one `/posts/*`, not 500 paths.
+MAX_PATHS_PER_PREFIX = 25
+COLLAPSIBLE_PREFIXES = ("/posts/", "/tags/", "/authors/")
+
+
+def post_paths(slug, username, tag_slugs, old_slugs=()):
     """Every public path that shows a post: its page, the lists it appears in, the feeds,
-    the sitemap and the API. A trailing `*` also covers query strings and pages."""
+    the sitemap and the API, and its old slugs' redirects. A trailing `*` also covers query
+    strings and pages."""
     paths = {
         reverse("blog:post", kwargs={"slug": slug}),
+        *(reverse("blog:post", kwargs={"slug": old}) for old in old_slugs),
         reverse("blog:home"),
         "/?*",
         reverse("blog:author", kwargs={"username": username}) + "*",
@@ -56,10 +64,20 @@ def _flush_is_registered():
 
 
 def _flush():
-    paths = sorted(getattr(_pending, "paths", None) or ())
+    paths = collapse(getattr(_pending, "paths", None) or ())
     _pending.paths = None
     if paths:
         create_invalidation(paths)
+
+
+def collapse(paths):
+    """`paths`, sorted, with many pages under one prefix replaced by `<prefix>*`."""
+    paths = set(paths)
+    for prefix in COLLAPSIBLE_PREFIXES:
+        under = {path for path in paths if path.startswith(prefix)}
+        if len(under) > MAX_PATHS_PER_PREFIX:
+            paths = (paths - under) | {prefix + "*"}
+    return sorted(paths)
 
 
 def cloudfront_client():

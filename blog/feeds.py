@@ -1,5 +1,6 @@
 """RSS and Atom feeds, site-wide and per tag. Links are absolute from SITE_URL, never from
-the Host header (behind CloudFront, API Gateway's host is not the readers' one).
+the Host header (behind CloudFront, API Gateway's host is not the readers' one), inside
+bodies too; each post's cover is its item's enclosure.
 
 Text fields are stripped of XML-invalid characters when saved; the feed generators strip every
 text they are given again, for text that came in another way (usernames, rows written before
@@ -10,9 +11,11 @@ from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
+from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed
 
+from blog.bodies import absolute_html
 from blog.models import Post, Tag
+from blog.seo import absolute_media_url
 from blog.xmltext import xml_safe
 
 FEED_LENGTH = 20
@@ -70,7 +73,17 @@ class LatestPostsRss(Feed):
         return post.title
 
     def item_description(self, post):
-        return post.body_html
+        # Feed readers resolve relative links against nothing of ours: every URL absolute.
+        return absolute_html(post.body_html, self.item_link(post))
+
+    def item_enclosures(self, post):
+        """The cover, as its widest JPEG rendition (never the original upload). Its size is
+        not recorded (the manifest lists none) and asking storage per item would cost a
+        request each: RSS's advice for an unknown length is 0."""
+        largest = post.cover.largest("jpeg") if post.cover else None
+        if not largest:
+            return []
+        return [Enclosure(absolute_media_url(largest[2]), "0", "image/jpeg")]
 
     def item_link(self, post):
         return settings.SITE_URL + post.get_absolute_url()

@@ -5,11 +5,13 @@ scheduled, a past time means published. Readers only ever see `Post.objects.publ
 """
 
 import posixpath
+import re
 import secrets
+import textwrap
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import models
 from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -71,12 +73,28 @@ class Tag(XmlSafeTextModel):
         return path_for("blog:tag", "slug", self.slug)
 
 
+def shorten_slug(slug, length):
+    """`slug` in at most `length` characters, cut between words where it has any."""
+    if len(slug) <= length:
+        return slug
+    cut = slug[: length + 1].rsplit("-", 1)[0]
+    return (cut if cut and len(cut) <= length else slug[:length]).strip("-")
+
+
+def shorten_text(text, length):
+    """`text` in at most `length` characters, cut between words and marked with an ellipsis."""
+    text = " ".join(text.split())
+    if len(text) <= length:
+        return text
+    return textwrap.shorten(text, length, placeholder="…", break_long_words=False) or text[: length - 1] + "…"
+
+
 def photo_upload_to(photo, filename):
     """`uploads/YYYY/MM/<name>-<random>.<ext>`: every upload gets a name of its own. Renditions
     are cached for a year as immutable, so a new photo must never reuse an old one's name (nor
     its stem: `a.jpg` and `a.png` would share a rendition folder)."""
     stem, extension = posixpath.splitext(posixpath.basename(filename))
-    name = slugify(stem)[:60] or "photo"
+    name = shorten_slug(slugify(stem), 60) or "photo"
     return f"uploads/{timezone.now():%Y/%m}/{name}-{secrets.token_hex(4)}{extension.lower()[:10]}"
 
 
@@ -124,20 +142,16 @@ class Photo(models.Model):
         ordering = ["-uploaded_at"]
 
     def __str__(self):
-        return self.alt_text[:60]
+        return shorten_text(self.alt_text, 60)
 
-    def save(self, *args, **kwargs):
-        # A new file is written while the row is saved (the field's pre_save). If the row then
-        # fails to save (the database busy, a receiver failing), the file goes too: otherwise an
-        # original, GPS and all, stays in storage with no record pointing at it.
-        new_file = bool(self.image) and not self.image._committed
-        try:
-            with transaction.atomic(using=kwargs.get("using")):
-                super().save(*args, **kwargs)
-        except BaseException:
-            if new_file and self.image._committed:
-                self.image.storage.delete(self.image.name)
-            raise
+    @property
+    def failed(self):
+        return self.renditions_status == self.Renditions.FAILED
+
+    @property
+    def markdown(self):
+        """What an editor writes in a post's body to show this photo there."""
+        return f"![](photo:{self.pk})"
 
     @property
     def ready(self):
@@ -206,11 +220,23 @@ class Post(XmlSafeTextModel):
     summary = models.TextField(max_length=500, blank=True, help_text="Shown in lists and feeds.")
     body = models.TextField(help_text="Markdown. Scripts, styles and frames are removed.")
     body_html = models.TextField(editable=False, default="")
+    # A photo a post shows cannot be deleted (the admin names the posts); one whose
+    # renditions failed is not offered as a cover.
     cover = models.ForeignKey(
-        Photo, null=True, blank=True, on_delete=models.SET_NULL, related_name="covered_posts"
+        Photo,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="covered_posts",
+        limit_choices_to=~Q(renditions_status="failed"),
     )
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="posts")
     tags = models.ManyToManyField(Tag, blank=True, related_name="posts")
+    # The photos the body shows (`![](photo:12)`), kept in step by save(): a photo's change
+    # re-renders these bodies, and a photo in use cannot be deleted.
+    body_photos = models.ManyToManyField(
+        Photo, through="PostPhoto", related_name="shown_in_posts", blank=True, editable=False
+    )
     publish_at = models.DateTimeField(
         null=True,
         blank=True,
@@ -235,13 +261,16 @@ class Post(XmlSafeTextModel):
     def save(self, *args, **kwargs):
         # Rendered once on save, not per request: pages only print stored, sanitised HTML.
         # markdown-it and nh3 load on the first save, not on every cold start.
-        from blog.markdown import render_markdown
+        from blog.bodies import render_body
 
         self._strip_xml_invalid()  # before rendering, so body_html is clean too
-        self.body_html = render_markdown(self.body)
-        if kwargs.get("update_fields") is not None and "body" in kwargs["update_fields"]:
-            kwargs["update_fields"] = {*kwargs["update_fields"], "body_html"}
+        self.body_html, photo_ids = render_body(self.body)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "body" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "body_html"}
         super().save(*args, **kwargs)
+        if update_fields is None or "body" in update_fields:
+            self._keep_body_photos(photo_ids)
 
     def get_absolute_url(self):
         return path_for("blog:post", "slug", self.slug)
@@ -255,6 +284,14 @@ class Post(XmlSafeTextModel):
         if errors := body_errors(self.body):
             raise ValidationError({"body": errors})
 
+    def _keep_body_photos(self, photo_ids):
+        current = set(PostPhoto.objects.filter(post=self).values_list("photo_id", flat=True))
+        if current != photo_ids:
+            PostPhoto.objects.filter(post=self).exclude(photo_id__in=photo_ids).delete()
+            PostPhoto.objects.bulk_create(
+                [PostPhoto(post=self, photo_id=pk) for pk in photo_ids - current], ignore_conflicts=True
+            )
+
     def get_author_url(self):
         return path_for("blog:author", "username", self.author.username)
 
@@ -262,8 +299,22 @@ class Post(XmlSafeTextModel):
     # each one looked its format up again, and they were a hot spot of the home page.
     @property
     def publish_at_iso(self):
-        """`publish_at|date:"c"`: ISO 8601 in the current time zone; "" for a draft."""
-        return timezone.template_localtime(self.publish_at).isoformat() if self.publish_at else ""
+        """ISO 8601 in the current time zone, to the second (HTML's `datetime` allows at most
+        three decimals); "" for a draft."""
+        if not self.publish_at:
+            return ""
+        return timezone.template_localtime(self.publish_at).isoformat(timespec="seconds")
+
+    @property
+    def updated_at_iso(self):
+        return timezone.template_localtime(self.updated_at).isoformat(timespec="seconds")
+
+    @property
+    def reading_minutes(self):
+        """Minutes a reader needs, at 230 words a minute, counting the rendered text (code and
+        link text included, markup not); at least one."""
+        words = len(_TAG.sub(" ", self.body_html).split())
+        return max(1, round(words / WORDS_PER_MINUTE))
 
     @property
     def publish_at_text(self):
@@ -292,6 +343,35 @@ class Post(XmlSafeTextModel):
     def author_name(self):
         profile = getattr(self.author, "profile", None)
         return profile.display_name if profile else (self.author.get_full_name() or self.author.username)
+
+
+WORDS_PER_MINUTE = 230
+_TAG = re.compile(r"<[^>]*>")
+
+
+class PostPhoto(models.Model):
+    """A photo shown in a post's body. PROTECT: deleting the photo would break the post."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="+")
+    photo = models.ForeignKey(Photo, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["post", "photo"], name="post_photo_unique")]
+        verbose_name = "photo in a post's body"
+
+    def __str__(self):
+        return f"{self.photo} in “{self.post}”"
+
+
+class OldSlug(models.Model):
+    """A slug a published post had before it was renamed: its old URL redirects for good."""
+
+    slug = models.SlugField(max_length=200, unique=True)
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="old_slugs")
+    retired_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return self.slug
 
 
 class SiteVersion(models.Model):

@@ -33,7 +33,7 @@ from django.utils.cache import quote_etag
 from blog.versioning import current_version
 
 CACHE_ALIAS = "pages"
-STORED_STATUSES = frozenset({200, 404})
+STORED_STATUSES = frozenset({200, 301, 404})
 # Bigger answers (a sitemap of thousands of posts) are rendered each time: MAX_ENTRIES times
 # this bounds the memory a container gives the cache.
 MAX_BODY_BYTES = 512 * 1024

@@ -14,7 +14,7 @@ def absolute_media_url(url):
     return url if url.startswith(("http://", "https://")) else settings.SITE_URL + url
 
 
-def post_meta(post):
+def post_meta(post, tags):
     """Context for a post page's head: the cover's absolute URL and a JSON-LD BlogPosting."""
     url = settings.SITE_URL + post.get_absolute_url()
     # Link previews get the widest JPEG rendition; never the original (it may carry GPS).
@@ -35,7 +35,7 @@ def post_meta(post):
             "url": settings.SITE_URL + post.get_author_url(),
         },
         "publisher": {"@type": "Organization", "name": settings.SITE_NAME, "url": settings.SITE_URL},
-        "keywords": [tag.name for tag in post.tags.all()],
+        "keywords": [tag.name for tag in tags],
     }
     if cover_url:
         data["image"] = cover_url

@@ -1,6 +1,8 @@
 """Writes with side effects. Views and the admin call these; they never write posts directly."""
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 EDITOR_MODELS = ("post", "photo", "tag", "authorprofile")
@@ -23,7 +25,7 @@ def ensure_editors_group(Group=None, Permission=None):
 def publish_posts(posts, when=None):
     """Publish the given posts at `when` (now by default). Posts already published keep their
     original date, so a bulk action never reshuffles the archive. Returns how many changed."""
-    when = when or timezone.now()
+    when = _to_the_second(when or timezone.now())
     changed = 0
     for post in posts.select_for_update().exclude(publish_at__lte=timezone.now()):
         post.publish_at = when
@@ -41,3 +43,75 @@ def unpublish_posts(posts):
         post.save(update_fields=["publish_at", "updated_at"])
         changed += 1
     return changed
+
+
+def _to_the_second(moment):
+    # Editors read times to the minute or second; readers' pages carry them in <time>.
+    return moment.replace(microsecond=0)
+
+
+def publish_post(post):
+    """Publish `post` now (a post already live keeps its date). Returns True if it changed."""
+    from blog.models import Post
+
+    changed = publish_posts(Post.objects.filter(pk=post.pk))
+    post.refresh_from_db(fields=["publish_at", "updated_at", "announced_at"])
+    return bool(changed)
+
+
+@transaction.atomic
+def schedule_post(post, when):
+    """Make `post` go live at `when`, a time still to come: until then readers see nothing
+    of it (and, if it was live, no longer see it). The minute schedule announces it when due."""
+    from blog.models import Post
+
+    if when is None or when <= timezone.now():
+        raise ValidationError("Choose a time that is still to come.")
+    locked = Post.objects.select_for_update().get(pk=post.pk)
+    locked.publish_at = _to_the_second(when)
+    locked.save(update_fields=["publish_at", "updated_at"])
+    post.publish_at, post.updated_at = locked.publish_at, locked.updated_at
+
+
+def unpublish_post(post):
+    """Take `post` back to draft. Returns True if it changed."""
+    from blog.models import Post
+
+    changed = unpublish_posts(Post.objects.filter(pk=post.pk))
+    post.refresh_from_db(fields=["publish_at", "updated_at"])
+    return bool(changed)
+
+
+def keep_old_slug(post, old_slug):
+    """A published post was renamed: its old URL now redirects to it for good. A post taking
+    back one of its own old slugs drops that redirect."""
+    from blog.models import OldSlug
+
+    OldSlug.objects.filter(post=post, slug=post.slug).delete()
+    if old_slug and old_slug != post.slug:
+        OldSlug.objects.update_or_create(slug=old_slug, defaults={"post": post})
+
+
+def show_changed_photo(photo):
+    """A photo's picture changed (new file, renditions made or failed, alt text, caption):
+    render again the bodies that show it, and invalidate every page that shows it, in a
+    body or as a cover. Body HTML is written without touching `updated_at` (the post was
+    not edited) and without signals, so the site version is bumped here."""
+    from blog.bodies import render_body
+    from blog.cdn import invalidate_after_commit
+    from blog.models import Post
+    from blog.paths import paths_of_posts
+    from blog.versioning import bump_site_version
+
+    with transaction.atomic():
+        rerendered = 0
+        for post in Post.objects.filter(body_photos=photo).only("pk", "body", "body_html"):
+            html, _ = render_body(post.body)
+            if html != post.body_html:
+                Post.objects.filter(pk=post.pk).update(body_html=html)
+                rerendered += 1
+        if rerendered:
+            bump_site_version()
+        showing = Post.objects.filter(Q(body_photos=photo) | Q(cover=photo)).distinct()
+        invalidate_after_commit(paths_of_posts(showing))
+    return rerendered

@@ -170,7 +170,10 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en-gb"
-TIME_ZONE = "UTC"
+# The site's own zone (an IANA name): editors schedule in it and the admin shows times in it.
+TIME_ZONE = env.str("TIME_ZONE", default="UTC")
+# Date and time formats with the zone and without microseconds (blog/formats/).
+FORMAT_MODULE_PATH = ["blog.formats"]
 USE_I18N = True
 USE_TZ = True
 

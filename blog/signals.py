@@ -1,25 +1,26 @@
 """Publishing reaches readers at once: any save, tag change or delete of a post that readers
 can see (before or after the change) queues a CloudFront invalidation of every path that
-shows it, sent once after the transaction commits. Scheduled posts are announced by
-`blog.tasks.publish_due_posts` when they become due. A photo's upload and renditions go when
-the photo is deleted or given another file (`blog.renditions.discard_upload`)."""
+shows it, sent once after the transaction commits. So do the things a post's pages show of
+others: a tag renamed or deleted, an author renamed, a photo changed (blog.paths). Scheduled
+posts are announced by `blog.tasks.publish_due_posts` when they become due. A photo's upload
+and renditions go when the photo is deleted or given another file
+(`blog.renditions.discard_upload`). A published post's old slug keeps redirecting."""
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 from django.dispatch import receiver
 from django.utils import timezone
 
+from blog import services
 from blog.cdn import invalidate_after_commit, post_paths
-from blog.models import Photo, Post, Tag
+from blog.models import AuthorProfile, Photo, Post, Tag
+from blog.paths import paths_of_posts, visible_state
 from blog.renditions import discard_upload, settle_new_upload
 
-
-def _visible_state(post):
-    """What readers see of a post: its slug, author and tags, or None if they see nothing."""
-    if not post.is_published:
-        return None
-    tags = [tag.slug for tag in post.tags.all()] if post.pk else []
-    return post.slug, post.author.username, tags
+# What readers see of a photo: a change to any of these changes the pages that show it.
+PHOTO_VISIBLE_FIELDS = ("image", "alt_text", "caption", "renditions_status", "renditions", "width", "height")
+AUTHOR_VISIBLE_FIELDS = ("username", "first_name", "last_name")
 
 
 @receiver(pre_save, sender=Post)
@@ -28,15 +29,18 @@ def remember_visible_state(sender, instance, raw=False, **kwargs):
         instance._visible_before = None
         return
     old = Post.objects.filter(pk=instance.pk).select_related("author").first()
-    instance._visible_before = _visible_state(old) if old else None
+    instance._visible_before = visible_state(old) if old else None
 
 
 @receiver(post_save, sender=Post)
 def invalidate_saved_post(sender, instance, raw=False, **kwargs):
     if raw:
         return
+    before = getattr(instance, "_visible_before", None)
+    if before and before[0] != instance.slug:
+        services.keep_old_slug(instance, before[0])
     paths = set()
-    for state in (getattr(instance, "_visible_before", None), _visible_state(instance)):
+    for state in (before, visible_state(instance)):
         if state:
             paths |= post_paths(*state)
     if instance.is_published and instance.announced_at != instance.publish_at:
@@ -57,28 +61,108 @@ def invalidate_retagged_post(sender, instance, action, pk_set, reverse=False, **
         slugs = {tag.slug for tag in post.tags.all()}
         if pk_set and not reverse:
             slugs |= set(Tag.objects.filter(pk__in=pk_set).values_list("slug", flat=True))
-        invalidate_after_commit(post_paths(post.slug, post.author.username, slugs))
+        old = post.old_slugs.values_list("slug", flat=True)
+        invalidate_after_commit(post_paths(post.slug, post.author.username, slugs, old))
+
+
+@receiver(pre_delete, sender=Post)
+def remember_deleted_post(sender, instance, **kwargs):
+    # Before the delete cascades to its old slugs, whose redirects must go too.
+    instance._visible_before = visible_state(instance)
 
 
 @receiver(post_delete, sender=Post)
 def invalidate_deleted_post(sender, instance, **kwargs):
-    state = getattr(instance, "_visible_before", None) or _visible_state(instance)
+    state = getattr(instance, "_visible_before", None)
     if state:
         invalidate_after_commit(post_paths(*state))
 
 
+# --- what posts' pages show of others: tags, authors, photos -----------------------------------
+
+
+@receiver(pre_save, sender=Tag)
+def remember_tag(sender, instance, raw=False, **kwargs):
+    old = (
+        Tag.objects.filter(pk=instance.pk).values("name", "slug").first() if instance.pk and not raw else None
+    )
+    instance._before = old
+
+
+@receiver(post_save, sender=Tag)
+def invalidate_renamed_tag(sender, instance, raw=False, **kwargs):
+    old = getattr(instance, "_before", None)
+    if raw or not old or old == {"name": instance.name, "slug": instance.slug}:
+        return
+    invalidate_after_commit(paths_of_posts(instance.posts.all(), extra_tags=[old["slug"]]))
+
+
+@receiver(pre_delete, sender=Tag)
+def invalidate_deleted_tag(sender, instance, **kwargs):
+    # Now, while the posts still carry it: the delete removes the links first.
+    invalidate_after_commit(paths_of_posts(instance.posts.all(), extra_tags=[instance.slug]))
+
+
+@receiver(pre_save, sender=AuthorProfile)
+def remember_profile(sender, instance, raw=False, **kwargs):
+    instance._before = None
+    if instance.pk and not raw:
+        instance._before = (
+            AuthorProfile.objects.filter(pk=instance.pk).values_list("display_name", flat=True).first()
+        )
+
+
+@receiver(post_save, sender=AuthorProfile)
+def invalidate_renamed_author(sender, instance, created, raw=False, **kwargs):
+    # A new profile names the author too: pages showed the full name or username before.
+    if raw or (not created and getattr(instance, "_before", None) == instance.display_name):
+        return
+    invalidate_after_commit(paths_of_posts(Post.objects.filter(author_id=instance.user_id)))
+
+
+@receiver(post_delete, sender=AuthorProfile)
+def invalidate_unnamed_author(sender, instance, **kwargs):
+    invalidate_after_commit(paths_of_posts(Post.objects.filter(author_id=instance.user_id)))
+
+
+@receiver(pre_save, sender=get_user_model())
+def remember_user(sender, instance, raw=False, update_fields=None, **kwargs):
+    instance._shown_before = None
+    if (
+        raw
+        or not instance.pk
+        or (update_fields is not None and not set(update_fields) & set(AUTHOR_VISIBLE_FIELDS))
+    ):
+        return
+    instance._shown_before = sender.objects.filter(pk=instance.pk).values(*AUTHOR_VISIBLE_FIELDS).first()
+
+
+@receiver(post_save, sender=get_user_model())
+def invalidate_renamed_user(sender, instance, raw=False, **kwargs):
+    old = getattr(instance, "_shown_before", None)
+    if raw or not old or all(old[name] == getattr(instance, name) for name in AUTHOR_VISIBLE_FIELDS):
+        return
+    posts = Post.objects.filter(author=instance)
+    invalidate_after_commit(paths_of_posts(posts, old_username=old["username"]))
+
+
+# --- photos ----------------------------------------------------------------------------------
+
+
 @receiver(pre_save, sender=Photo)
 def reset_renditions_on_new_image(sender, instance, raw=False, update_fields=None, **kwargs):
-    """A new file means new renditions: until they are made, the photo is pending."""
+    """A new file means new renditions: until they are made, the photo is pending. Notes
+    whether what readers see of it may change, for the pages that show it."""
+    instance._new_image, instance._replaced_image, instance._shown_change = False, None, False
     if raw:
         return
     if update_fields is not None and "image" not in update_fields:
-        # The file cannot change (a status refresh): no need to read the stored name.
-        instance._new_image, instance._replaced_image = False, None
+        # The file cannot change (a status refresh, which saves only what changed): no need
+        # to read the stored row.
+        instance._shown_change = bool(set(update_fields) & set(PHOTO_VISIBLE_FIELDS))
         return
-    old_name = (
-        Photo.objects.filter(pk=instance.pk).values_list("image", flat=True).first() if instance.pk else None
-    )
+    old = Photo.objects.filter(pk=instance.pk).values(*PHOTO_VISIBLE_FIELDS).first() if instance.pk else None
+    old_name = old["image"] if old else None
     instance._new_image = old_name != instance.image.name
     instance._replaced_image = old_name if instance._new_image else None
     if instance._new_image:
@@ -87,18 +171,25 @@ def reset_renditions_on_new_image(sender, instance, raw=False, update_fields=Non
         instance.renditions = []
         instance.pending_since = timezone.now()
         instance.render_attempts = 0
+    if old:
+        now = {name: getattr(instance, name) for name in PHOTO_VISIBLE_FIELDS}
+        instance._shown_change = {**now, "image": instance.image.name} != old
 
 
 @receiver(post_save, sender=Photo)
 def make_renditions_locally(sender, instance, raw=False, **kwargs):
     # Read before anything runs: outside a transaction on_commit runs at once, and the
     # delivery saves the photo again, which resets these.
-    replaced = getattr(instance, "_replaced_image", None)
-    instance._replaced_image = None
-    if not raw and getattr(instance, "_new_image", False):
+    replaced, instance._replaced_image = getattr(instance, "_replaced_image", None), None
+    shown_change, instance._shown_change = getattr(instance, "_shown_change", False), False
+    if raw:
+        return
+    if shown_change:
+        services.show_changed_photo(instance)
+    if getattr(instance, "_new_image", False):
         instance._new_image = False
         transaction.on_commit(lambda: settle_new_upload(instance))
-    if not raw and replaced:
+    if replaced:
         transaction.on_commit(lambda: discard_upload(replaced))
 
 

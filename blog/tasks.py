@@ -47,12 +47,17 @@ def publish_due_posts(event=None, context=None):
             .filter(Q(announced_at__isnull=True) | ~Q(announced_at=F("publish_at")))
             .select_for_update(of=("self",))
             .select_related("author")
-            .prefetch_related("tags")
+            .prefetch_related("tags", "old_slugs")
         )
         for post in due:
             observe.emit("announced", post=post.slug)
             invalidate_after_commit(
-                post_paths(post.slug, post.author.username, [t.slug for t in post.tags.all()])
+                post_paths(
+                    post.slug,
+                    post.author.username,
+                    [t.slug for t in post.tags.all()],
+                    [old.slug for old in post.old_slugs.all()],
+                )
             )
         Post.objects.filter(pk__in=[post.pk for post in due]).update(announced_at=F("publish_at"))
     if due:

@@ -29,6 +29,7 @@ class DirectUploadWidget(forms.Widget):
         from django.urls import reverse
 
         element_id = (attrs or {}).get("id") or f"id_{name}"
+        value = str(getattr(value, "name", value) or "")  # a stored photo's file, or a posted key
         max_bytes = settings.UPLOAD_MAX_BYTES
         accept = ",".join([*ACCEPTED_TYPES, ".heic", ".heif"])
         return format_html(

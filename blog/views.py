@@ -5,12 +5,12 @@ from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import permission_required
 from django.core.paginator import InvalidPage, Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from blog.models import Post, Tag
+from blog.models import OldSlug, Post, Tag
 from blog.pagecache import cached_public_page
 from blog.search import clean_query
 from blog.seo import post_meta
@@ -32,11 +32,27 @@ def home(request):
     return render(request, "blog/home.html", {"page": page})
 
 
+def post_context(post, tags=None, **extra):
+    """What blog/post_detail.html needs; `tags` for a post not saved yet (the editor's preview)."""
+    tags = list(post.tags.all()) if tags is None else tags
+    return {"post": post, "tags": tags, **post_meta(post, tags), **extra}
+
+
 @require_safe
 @cached_public_page
 def post_detail(request, slug):
-    post = get_object_or_404(Post.objects.published().for_listing(), slug=slug)
-    return render(request, "blog/post_detail.html", {"post": post, **post_meta(post)})
+    post = Post.objects.published().for_listing().filter(slug=slug).first()
+    if post is None:
+        # A published post's old slug: its old links keep working, for good (cacheable).
+        old = (
+            OldSlug.objects.filter(slug=slug, post__in=Post.objects.published())
+            .select_related("post")
+            .first()
+        )
+        if old is None:
+            raise Http404("No such post.")
+        return HttpResponsePermanentRedirect(old.post.get_absolute_url())
+    return render(request, "blog/post_detail.html", post_context(post))
 
 
 @require_safe
@@ -80,7 +96,7 @@ def preview(request, pk):
     """Any post, in any state, as readers would see it: for staff who may change posts (others
     get a 403), never cached, not indexed."""
     post = get_object_or_404(Post.objects.for_listing(), pk=pk)
-    response = render(request, "blog/post_detail.html", {"post": post, "preview": True, **post_meta(post)})
+    response = render(request, "blog/post_detail.html", post_context(post, preview=True))
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response
 

@@ -152,7 +152,8 @@ def deliver(event, journal=None):
             logger.exception("Local event delivery failed")
             result = {"error": f"{type(exc).__name__}: {exc}"}
         else:
-            logger.info("Local event delivered: %s", result)
+            # The handler printed its outcome line already; the whole answer is for debugging.
+            logger.debug("Local event delivered: %s", result)
     if journal:
         failed = isinstance(result, dict) and (result.get("error") or result.get("batchItemFailures"))
         entry = {

@@ -20,7 +20,8 @@ def _srcset(renditions):
 
 
 @register.simple_tag
-def picture(photo, sizes=LIST_SIZES, lazy=True, css_class=""):
+def picture(photo, sizes=LIST_SIZES, lazy=True, css_class="", alt=None):
+    """`alt` replaces the photo's own alt text (a post body may say what the photo shows there)."""
     if photo is None or not photo.ready:
         return ""
     jpeg = photo.rendition_set("jpeg")
@@ -45,6 +46,6 @@ def picture(photo, sizes=LIST_SIZES, lazy=True, css_class=""):
         sizes,
         width,
         height,
-        photo.alt_text,
+        photo.alt_text if alt is None else alt,
         loading,
     )

@@ -80,8 +80,7 @@ def test_admin_add_form_stores_clean_text(editor_client, client, editor):
             "summary": "From a \x0cspreadsheet",
             "body": "Line\x01 one\n\nLine two\x1f",
             "tags": [tag.pk],
-            "publish_at_0": "2020-01-01",
-            "publish_at_1": "10:00:00",
+            "_publish": "Publish now",
         },
     )
     assert response.status_code == 302, response.content.decode()[:2000]

@@ -45,6 +45,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 EDITOR_USERNAME = "e2e-editor"
+SITE_TIME_ZONE = "Europe/Paris"
 EDITOR_PASSWORD = "a long e2e editor passphrase"
 E2E_MAX_UPLOAD_MB = 16
 
@@ -155,6 +156,8 @@ def site_server(tmp_path_factory, artifacts):
         # Small enough that a journey can pick a file over it (E2E_MAX_UPLOAD_MB), large enough
         # for the journey's 12 MB camera photo.
         UPLOAD_MAX_BYTES=str(E2E_MAX_UPLOAD_MB * 2**20),
+        # A zone that is not UTC, so scheduling "in the site's zone" means something.
+        TIME_ZONE=SITE_TIME_ZONE,
     )
     log = artifacts / "server.log"
     _run(["migrate", "--noinput", "-v", "0"], env, log)

@@ -43,6 +43,20 @@ More soon.
 """
 
 
+LENS_BODY = """A slow lens makes you wait for the light, and that is the point.
+
+![](photo:{photo})
+
+How long to expose, roughly:
+
+```python
+def exposure(ev: float, iso: int = 100) -> float:
+    \"\"\"Seconds at f/8 for a scene of `ev` at `iso`.\"\"\"
+    return 64 / (2 ** ev) * (100 / iso)
+```
+"""
+
+
 def demo_jpeg(colour, size=(1600, 1067)):
     from PIL import Image, ImageDraw
 
@@ -69,6 +83,7 @@ class Command(BaseCommand):
         else:
             self._load()
             self.stdout.write(self.style.SUCCESS("Demo content loaded."))
+        # `make run` prints the login again once the server is up (manage.py devserver).
         self.stdout.write(
             f"Editor login: http://127.0.0.1:8000/admin/  user: {EDITOR_USERNAME}  password: {password}"
         )
@@ -103,6 +118,7 @@ class Command(BaseCommand):
             authors[username] = user
         tags = {name: Tag.objects.get_or_create(name=name, slug=name.lower())[0] for name in TAGS}
         now = timezone.now()
+        photos = []
         for title, author, tag_names, colour, days_ago in POSTS:
             photo = Photo(alt_text=f"Illustration for “{title}”: a sun over a hill", caption="Demo image")
             photo.image.save(
@@ -112,6 +128,7 @@ class Command(BaseCommand):
             )
             photo.width, photo.height = 1600, 1067  # demo_jpeg's size
             photo.save()
+            photos.append(photo)
             post = Post.objects.create(
                 title=title,
                 slug=title.lower().replace(",", "").replace(" ", "-"),
@@ -122,6 +139,10 @@ class Command(BaseCommand):
                 publish_at=now - timedelta(days=days_ago),
             )
             post.tags.set([tags[name] for name in tag_names])
+        # The editor's desk at work: a photo in a body, and highlighted code.
+        lens = Post.objects.get(slug="notes-on-a-slow-lens")
+        lens.body = LENS_BODY.format(photo=photos[0].pk)
+        lens.save()
         Post.objects.create(
             title="Draft: things I still need to write",
             slug="draft-ideas",
