@@ -57,6 +57,8 @@ from bench.lambda_stage import (  # noqa: E402
 from deploy.package import unzipped_size  # noqa: E402
 from dispatch.local import api_gateway_request, s3_object_created_event  # noqa: E402
 
+ORIGIN_SECRET = "bench-origin-secret"
+
 HOST = "abc123.execute-api.eu-west-1.amazonaws.com"
 BUCKET = "blog-dev-media"
 PHOTO_KEY = "uploads/bench/coldstart.jpg"
@@ -244,6 +246,8 @@ def main():
             "SITE_URL": "https://dev.blog.example.com",
             "FORCE_SCRIPT_NAME": "",
             "LOG_LEVEL": "INFO",
+            # As in production: the origin answers only requests carrying CloudFront's secret.
+            "ORIGIN_VERIFY": ORIGIN_SECRET,
         }
         bare_env = {key: http_env[key] for key in ("AWS_LAMBDA_FUNCTION_NAME", "AWS_REGION", "LOG_LEVEL")}
         for command in ("migrate --noinput", "seed_demo"):
@@ -254,6 +258,7 @@ def main():
             s3_event = upload_photo(endpoint, photo_jpeg(width, height))
             s3_env = {**http_env, **aws_env(endpoint), "MEDIA_BUCKET": BUCKET}
             get = api_gateway_request("/", HOST)
+            get["headers"]["X-Origin-Verify"] = ORIGIN_SECRET
             variants = {
                 "bare": lambda: probe.run(trees["bare"], "zappa", get, bare_env, marker="hello"),
                 "blog": lambda: probe.run(trees["blog"], "entry", get, http_env, marker="Field Notes"),
