@@ -46,6 +46,7 @@ CHROMIUM_ARGS = [
 ]
 EDITOR_USERNAME = "e2e-editor"
 SITE_TIME_ZONE = "Europe/Paris"
+OPERATOR_USERNAME = "olive"
 EDITOR_PASSWORD = "a long e2e editor passphrase"
 E2E_MAX_UPLOAD_MB = 16
 
@@ -168,7 +169,12 @@ def site_server(tmp_path_factory, artifacts):
             "from django.contrib.auth.models import Group, User; "
             f"u = User.objects.create_user({EDITOR_USERNAME!r}, password={EDITOR_PASSWORD!r}, "
             "is_staff=True, first_name='Erin', last_name='Editor'); "
-            "u.groups.add(Group.objects.get(name='Editors'))",
+            "u.groups.add(Group.objects.get(name='Editors')); "
+            # Who looks after subscribers and events: their own permissions, not the Editors'.
+            "from django.contrib.auth.models import Permission; "
+            f"o = User.objects.create_user({OPERATOR_USERNAME!r}, password={EDITOR_PASSWORD!r}, is_staff=True); "
+            "o.user_permissions.add(*Permission.objects.filter("
+            "codename__in=['view_subscribers', 'export_subscribers', 'view_event_journal']))",
         ],
         env,
         log,

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import EDITOR_PASSWORD, EDITOR_USERNAME, SITE_TIME_ZONE
+from tests.e2e.conftest import EDITOR_PASSWORD, EDITOR_USERNAME, OPERATOR_USERNAME, SITE_TIME_ZONE
 
 pytestmark = pytest.mark.e2e
 
@@ -22,9 +22,9 @@ PHOTO_ALT = "A green valley under a pale sun"
 PHOTO_CAPTION = "The valley, from the pass."
 
 
-def log_in(page):
+def log_in(page, username=EDITOR_USERNAME):
     page.goto("/admin/login/?next=/admin/")
-    page.get_by_label("Username").fill(EDITOR_USERNAME)
+    page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(EDITOR_PASSWORD)
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("heading", name="Editing", level=1)).to_be_visible()
@@ -251,7 +251,7 @@ def test_leaving_with_unsaved_changes_warns_and_the_draft_comes_back(open_page, 
 def test_the_operations_pages_fit_a_phone(open_page, shoot, check_accessibility, name, url):
     page, watch = open_page("phone")
     page.set_viewport_size({"width": 375, "height": 812})
-    log_in(page)
+    log_in(page, OPERATOR_USERNAME)
     page.goto(url)
     expect(page.locator("#result_list")).to_be_visible()
     width, visible = page.evaluate(
