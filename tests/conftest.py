@@ -150,3 +150,15 @@ def staff_client(client, db):
         return client
 
     return make
+
+
+@pytest.fixture
+def outbox(settings):
+    """The .eml files the local sender wrote, oldest first."""
+    from pathlib import Path
+
+    def read():
+        folder = Path(settings.WELCOME_OUTBOX_DIR)
+        return sorted(folder.glob("*.eml")) if folder.is_dir() else []
+
+    return read

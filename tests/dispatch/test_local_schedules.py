@@ -26,15 +26,6 @@ ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def outbox(settings):
-    def read():
-        folder = Path(settings.WELCOME_OUTBOX_DIR)
-        return sorted(folder.glob("*.eml")) if folder.is_dir() else []
-
-    return read
-
-
 def tick():
     out = StringIO()
     call_command("run_schedules", "--once", stdout=out)

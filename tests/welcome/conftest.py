@@ -56,17 +56,6 @@ def _welcome_in_tmp(settings, monkeypatch):
 
 
 @pytest.fixture
-def outbox(settings):
-    """The .eml files the local sender wrote, oldest first."""
-
-    def read():
-        folder = Path(settings.WELCOME_OUTBOX_DIR)
-        return sorted(folder.glob("*.eml")) if folder.is_dir() else []
-
-    return read
-
-
-@pytest.fixture
 def csrf_client():
     """A client that enforces CSRF checks, as a browser without a CSRF cookie meets them."""
     return Client(enforce_csrf_checks=True)
