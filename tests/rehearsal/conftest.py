@@ -4,7 +4,9 @@ its own role."""
 
 import json
 import os
+import shutil
 import subprocess
+import tempfile
 import zipfile
 from dataclasses import dataclass
 from email.utils import parseaddr
@@ -77,16 +79,30 @@ def function_environment(account, tree, work):
 
 
 @pytest.fixture(scope="module")
-def rehearsal(tmp_path_factory):
+def rehearsal():
+    # A folder of its own, not pytest's numbered ones: those are rotated by any other pytest
+    # run on the machine, which could delete the package tree under a running container.
+    root = Path(tempfile.mkdtemp(prefix="blog-rehearsal-"))
+    try:
+        yield from _rehearse(root)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def _rehearse(root):
     from deploy.package import build
 
-    zip_path = build(STAGE, tmp_path_factory.mktemp("build") / f"blog-{STAGE}.zip")
-    tree = tmp_path_factory.mktemp("package")
+    def folder(name):
+        (root / name).mkdir()
+        return root / name
+
+    zip_path = build(STAGE, folder("build") / f"blog-{STAGE}.zip")
+    tree = folder("package")
     with zipfile.ZipFile(zip_path) as archive:
         archive.extractall(tree)
     files_before = {p.relative_to(tree) for p in tree.rglob("*")}
-    work = tmp_path_factory.mktemp("container-tmp")
-    libraries = runtime_libraries(tmp_path_factory.mktemp("runtime") / "lib")
+    work = folder("container-tmp")
+    libraries = runtime_libraries(folder("runtime") / "lib")
 
     server = AwsServer(work / "aws-server.log")
     containers = []
@@ -100,7 +116,7 @@ def rehearsal(tmp_path_factory):
             sender_domain=sender.rpartition("@")[2],
             site_origin=zappa_stage(STAGE)["aws_environment_variables"]["SITE_URL"],
         )
-        collect_static(account, tmp_path_factory.mktemp("deployer"))
+        collect_static(account, folder("deployer"))
         env = function_environment(account, tree, work)
 
         def make_container(name="container"):
