@@ -54,8 +54,8 @@ from bench.lambda_stage import (  # noqa: E402
     start_moto,
     unpack,
 )
+from common.events import api_gateway_request, s3_object_created_event  # noqa: E402
 from deploy.package import unzipped_size  # noqa: E402
-from dispatch.local import api_gateway_request, s3_object_created_event  # noqa: E402
 
 ORIGIN_SECRET = "bench-origin-secret"
 

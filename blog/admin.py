@@ -387,5 +387,5 @@ class AuthorUserAdmin(UserAdmin):
     inlines = [AuthorProfileInline]
 
 
-# Staff see the events the app delivered locally (dispatch.journal) and how they ended.
+# Staff see the events the app delivered locally (common.journal) and how they ended.
 events_admin.install(admin.site)

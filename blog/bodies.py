@@ -16,6 +16,8 @@ from urllib.parse import urljoin
 
 from django.utils.html import format_html
 
+from blog.templatetags.pictures import picture
+
 # nh3 writes every attribute as name="value" with & and " escaped inside the value (a ">"
 # may stay), and every "<" of text as &lt;: so these patterns find exactly the real tags.
 _ATTRIBUTES = r'(?:\s+[^\s"\'>/=]+(?:="[^"]*")?)*'
@@ -43,16 +45,17 @@ def photo_ids(html):
     return {pk for img in _PHOTO_IMG.findall(html) if (pk := _photo_pk(img)) is not None}
 
 
-def render_body(text, *, notes=False):
-    """(HTML, ids of the existing photos it shows) for the Markdown `text`. With `notes`
-    (the editor's preview), a photo that cannot be shown yet leaves a visible note."""
+def render_body(text, find_photos, *, notes=False):
+    """(HTML, ids of the existing photos it shows) for the Markdown `text`; `find_photos(ids)`
+    gives {id: photo} of those that exist (Photo.objects.in_bulk: this module knows no model).
+    With `notes` (the editor's preview), a photo that cannot be shown yet leaves a visible
+    note."""
     # markdown-it, nh3 and Pygments load on the first render, not on every cold start.
     from blog.markdown import render_markdown
-    from blog.models import Photo
 
     html = render_markdown(text)
     wanted = photo_ids(html)
-    photos = Photo.objects.in_bulk(wanted) if wanted else {}
+    photos = find_photos(wanted) if wanted else {}
     return expand_photos(html, photos, notes=notes), set(photos)
 
 
@@ -70,8 +73,6 @@ def expand_photos(html, photos, *, notes=False):
 
 
 def _picture(img, photos, notes, figure):
-    from blog.templatetags.pictures import picture
-
     attributes = _attributes(img)
     pk = _photo_pk(img)
     photo = photos.get(pk)

@@ -11,8 +11,7 @@ from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 
-from common import aws
-from dispatch import observe
+from common import aws, observe
 
 logger = logging.getLogger(__name__)
 _pending = threading.local()

@@ -15,8 +15,10 @@ from django.http import HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 
+from blog.bodies import render_body
 from blog.models import Photo, Post, Tag
 from blog.renditions import refresh_pending
+from blog.views import post_context
 from blog.xmltext import xml_safe
 
 PICKER_LENGTH = 60
@@ -61,16 +63,14 @@ def preview_view(model_admin, request):
         return HttpResponseNotAllowed(["POST"])
     if not _can_edit_posts(model_admin, request):
         raise PermissionDenied
-    from blog.bodies import render_body
     from blog.markdown import body_errors  # markdown-it and nh3: not on every cold start
-    from blog.views import post_context
 
     post, tags = _unsaved_post(request)
     errors = body_errors(post.body)
     if errors:
         post.body_html = ""
     else:
-        post.body_html, _ = render_body(post.body, notes=True)
+        post.body_html, _ = render_body(post.body, Photo.objects.in_bulk, notes=True)
     context = post_context(
         post, tags, preview=True, unsaved=True, bare=request.POST.get("_pane") == "1", body_errors=errors
     )

@@ -1,12 +1,12 @@
 """The admin's "Recent events" page: on the embedded defaults, the events the app delivered
 to its own handlers (uploads' S3 events, the subscriber stream) and how each ended, newest
-first, read from the local journal (dispatch.journal). In AWS the same facts are in the
+first, read from the local journal (common.journal). In AWS the same facts are in the
 function's log and metrics, so the page says so instead of showing nothing."""
 
 from django.conf import settings
 from django.template.response import TemplateResponse
 
-from dispatch import journal
+from common import journal
 from welcome.admin_pages import add_admin_page
 
 SHOWN = 100

@@ -11,6 +11,7 @@ import textwrap
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
 from django.db import models
 from django.db.models import Count, Q
 from django.urls import reverse
@@ -18,8 +19,11 @@ from django.utils import timezone
 from django.utils.dates import MONTHS
 from django.utils.text import slugify
 
+from blog.bodies import render_body
+from blog.search import search_posts
 from blog.urlpaths import path_for
 from blog.xmltext import xml_safe
+from thumbnails.naming import rendition_key
 
 
 class XmlSafeTextModel(models.Model):
@@ -159,10 +163,8 @@ class Photo(models.Model):
 
     def rendition_set(self, fmt):
         """[(width, height, url)] of the renditions in `fmt`, narrowest first."""
-        from blog.renditions import rendition_url
-
         found = sorted((r["width"], r["height"]) for r in self.renditions if r["format"] == fmt)
-        return [(w, h, rendition_url(self.image.name, w, fmt)) for w, h in found]
+        return [(w, h, default_storage.url(rendition_key(self.image.name, w, fmt))) for w, h in found]
 
     def largest(self, fmt="jpeg"):
         """(width, height, url) of the widest rendition in `fmt`, or None."""
@@ -202,8 +204,6 @@ class PostQuerySet(models.QuerySet):
         return self.order_by("-publish_at", "-id")
 
     def search(self, query):
-        from blog.search import search_posts
-
         return search_posts(self, query)
 
 
@@ -260,11 +260,8 @@ class Post(XmlSafeTextModel):
 
     def save(self, *args, **kwargs):
         # Rendered once on save, not per request: pages only print stored, sanitised HTML.
-        # markdown-it and nh3 load on the first save, not on every cold start.
-        from blog.bodies import render_body
-
         self._strip_xml_invalid()  # before rendering, so body_html is clean too
-        self.body_html, photo_ids = render_body(self.body)
+        self.body_html, photo_ids = render_body(self.body, Photo.objects.in_bulk)
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and "body" in update_fields:
             kwargs["update_fields"] = {*update_fields, "body_html"}
@@ -388,7 +385,7 @@ class SiteVersion(models.Model):
 
 
 class EventJournal(models.Model):
-    """Carries the permission to see the recent events journal (`dispatch.journal`, a file, not
+    """Carries the permission to see the recent events journal (`common.journal`, a file, not
     a table): unmanaged, no table, never queried."""
 
     class Meta:

@@ -7,25 +7,23 @@ admin pick the outcome up from the manifest the handler writes beside the rendit
 
 import json
 import logging
-import os
 from datetime import timedelta
+from pathlib import Path
 
 from django.conf import settings
 from django.core.files.storage import default_storage
 
-from thumbnails.naming import is_upload_key, manifest_key, rendition_key, rendition_prefix
+from blog.cdn import invalidate_after_commit
+from blog.models import Photo
+from common import events
+from thumbnails.naming import is_upload_key, manifest_key, rendition_prefix
+from thumbnails.objects import LOCAL_BUCKET
 
 logger = logging.getLogger(__name__)
 
 
-def rendition_url(source_name, width, fmt):
-    return default_storage.url(rendition_key(source_name, width, fmt))
-
-
 def refresh_renditions(photo):
     """Bring the photo's status in line with its manifest. Returns True if it changed."""
-    from blog.models import Photo
-
     name = photo.image.name
     if not name or not is_upload_key(name):
         return False
@@ -69,8 +67,6 @@ def _reason(manifest):
 
 def refresh_pending(photos=None, limit=200):
     """Refresh the photos still waiting for renditions (the schedule calls this each minute)."""
-    from blog.models import Photo
-
     photos = photos if photos is not None else Photo.objects.pending()
     return sum(refresh_renditions(photo) for photo in photos[:limit])
 
@@ -87,8 +83,6 @@ def redrive_stuck(now=None, *, limit=3):
     arriving as well does no harm. Returns what happened to each photo tried."""
     from django.db.models import F
     from django.utils import timezone
-
-    from blog.models import Photo
 
     now = now or timezone.now()
     first_wait = timedelta(minutes=settings.PHOTO_REDRIVE_MINUTES)
@@ -119,8 +113,6 @@ def redrive_stuck(now=None, *, limit=3):
 
 
 def _give_up(photo):
-    from blog.models import Photo
-
     reason = f"gave_up: no renditions after {photo.render_attempts} attempts; use rerender_photos once fixed"
     Photo.objects.filter(pk=photo.pk, renditions_status=Photo.Renditions.PENDING).update(
         renditions_status=Photo.Renditions.FAILED, renditions_reason=reason[:200]
@@ -128,19 +120,23 @@ def _give_up(photo):
     logger.error("Photo %s: %s", photo.pk, reason)
 
 
-def deliver_upload_locally(photo):
-    """On the embedded defaults: hand the thumbnails handler the S3 event for this upload,
-    built by the app in AWS's shape, then read the outcome. In AWS, S3 sends the event."""
-    from dispatch.journal import journal_path
-    from dispatch.local import deliver, local_delivery_enabled, s3_object_created_event
-    from thumbnails.objects import LOCAL_BUCKET
-
-    if settings.MEDIA_BUCKET or not local_delivery_enabled() or not photo.image:
+def deliver_upload_event(key, event_name="ObjectCreated:Put"):
+    """On the embedded defaults: the S3 notification AWS would send for the stored upload
+    `key`, built in AWS's shape and delivered (common.events) to the same handler. In AWS,
+    S3 sends it, and this does nothing."""
+    if settings.MEDIA_BUCKET:
         return None
-    # The handler knows no Django: it finds the local "bucket" from the environment.
-    os.environ["LOCAL_MEDIA_ROOT"] = str(settings.MEDIA_ROOT)
-    event = s3_object_created_event(LOCAL_BUCKET, photo.image.name, photo.image.size)
-    outcome = deliver(event, journal=journal_path(settings.VAR_DIR))
+    path = Path(settings.MEDIA_ROOT) / key
+    event = events.s3_object_created_event(LOCAL_BUCKET, key, path.stat().st_size if path.is_file() else 0)
+    event["Records"][0]["eventName"] = event_name
+    return events.deliver_locally(event)
+
+
+def deliver_upload_locally(photo):
+    """Deliver the photo's upload event now (the embedded defaults), then read the outcome."""
+    if not photo.image:
+        return None
+    outcome = deliver_upload_event(photo.image.name)
     refresh_renditions(photo)
     return outcome
 
@@ -150,8 +146,6 @@ def settle_new_upload(photo):
     as soon as the object landed; locally from the upload endpoint), so read its manifest.
     Locally, a file stored by code rather than through the endpoint has had no event yet:
     deliver it now. In AWS a photo still pending is left to the schedule and the admin."""
-    from blog.models import Photo
-
     refresh_renditions(photo)
     if photo.renditions_status == Photo.Renditions.PENDING:
         deliver_upload_locally(photo)
@@ -163,7 +157,7 @@ def rerender(photo):
     what the handler would have retried (S3 unreachable)."""
     import time
 
-    from dispatch import observe
+    from common import observe
     from thumbnails.handler import render_object, report
 
     name = photo.image.name
@@ -184,8 +178,6 @@ def discard_upload(name, invalidate=True):
     after the deleting transaction commits; a failure is logged, never raised (the photo is
     gone either way; `rerender_photos` and S3 tools can finish). Returns the storage names
     deleted."""
-    from blog.cdn import invalidate_after_commit
-    from blog.models import Photo
     from thumbnails.handler import own_renditions
 
     if not name or not is_upload_key(name) or Photo.objects.filter(image=name).exists():

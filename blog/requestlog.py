@@ -6,8 +6,8 @@ The query string is left out: a search or a token can carry what a log should no
 
 import time
 
-from dispatch import observe
-from dispatch.redact import redact
+from common import observe
+from common.redact import redact
 
 
 class RequestLogMiddleware:

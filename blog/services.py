@@ -5,6 +5,12 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from blog.bodies import render_body
+from blog.cdn import invalidate_after_commit
+from blog.models import OldSlug, Photo, Post
+from blog.paths import paths_of_posts
+from blog.versioning import bump_site_version
+
 EDITOR_MODELS = ("post", "photo", "tag", "authorprofile")
 
 
@@ -52,8 +58,6 @@ def _to_the_second(moment):
 
 def publish_post(post):
     """Publish `post` now (a post already live keeps its date). Returns True if it changed."""
-    from blog.models import Post
-
     changed = publish_posts(Post.objects.filter(pk=post.pk))
     post.refresh_from_db(fields=["publish_at", "updated_at", "announced_at"])
     return bool(changed)
@@ -63,8 +67,6 @@ def publish_post(post):
 def schedule_post(post, when):
     """Make `post` go live at `when`, a time still to come: until then readers see nothing
     of it (and, if it was live, no longer see it). The minute schedule announces it when due."""
-    from blog.models import Post
-
     if when is None or when <= timezone.now():
         raise ValidationError("Choose a time that is still to come.")
     locked = Post.objects.select_for_update().get(pk=post.pk)
@@ -75,8 +77,6 @@ def schedule_post(post, when):
 
 def unpublish_post(post):
     """Take `post` back to draft. Returns True if it changed."""
-    from blog.models import Post
-
     changed = unpublish_posts(Post.objects.filter(pk=post.pk))
     post.refresh_from_db(fields=["publish_at", "updated_at"])
     return bool(changed)
@@ -85,8 +85,6 @@ def unpublish_post(post):
 def keep_old_slug(post, old_slug):
     """A published post was renamed: its old URL now redirects to it for good. A post taking
     back one of its own old slugs drops that redirect."""
-    from blog.models import OldSlug
-
     OldSlug.objects.filter(post=post, slug=post.slug).delete()
     if old_slug and old_slug != post.slug:
         OldSlug.objects.update_or_create(slug=old_slug, defaults={"post": post})
@@ -97,16 +95,10 @@ def show_changed_photo(photo):
     render again the bodies that show it, and invalidate every page that shows it, in a
     body or as a cover. Body HTML is written without touching `updated_at` (the post was
     not edited) and without signals, so the site version is bumped here."""
-    from blog.bodies import render_body
-    from blog.cdn import invalidate_after_commit
-    from blog.models import Post
-    from blog.paths import paths_of_posts
-    from blog.versioning import bump_site_version
-
     with transaction.atomic():
         rerendered = 0
         for post in Post.objects.filter(body_photos=photo).only("pk", "body", "body_html"):
-            html, _ = render_body(post.body)
+            html, _ = render_body(post.body, Photo.objects.in_bulk)
             if html != post.body_html:
                 Post.objects.filter(pk=post.pk).update(body_html=html)
                 rerendered += 1

@@ -333,7 +333,7 @@ _REDACTED = {"filters": ["redact"]}
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact": {"()": "dispatch.redact.RedactFilter"}},
+    "filters": {"redact": {"()": "common.redact.RedactFilter"}},
     "formatters": {
         "server": {
             "()": "django.utils.log.ServerFormatter",

@@ -9,7 +9,9 @@ from django.db.models import F, Q
 
 from blog.cdn import invalidate_after_commit, post_paths
 from blog.models import Post
-from dispatch import observe
+from blog.renditions import redrive_stuck, refresh_pending
+from blog.uploads import delete_orphan_uploads as delete
+from common import observe
 
 logger = logging.getLogger(__name__)
 
@@ -70,8 +72,6 @@ def refresh_photo_renditions(event=None, context=None):
     """Pick up what the thumbnails handler reported for photos still pending (in AWS the
     renditions are made in the background; the admin also looks when it lists photos), then
     render again, here, photos that waited too long with no manifest at all."""
-    from blog.renditions import redrive_stuck, refresh_pending
-
     return {"refreshed": refresh_pending(), "rendered_again": redrive_stuck()}
 
 
@@ -80,8 +80,6 @@ def delete_orphan_uploads(event=None, context=None):
     """Delete uploads no photo took (the editor closed the tab, or the file was refused)
     once they are a day old, with the renditions their S3 event made. Hourly in AWS;
     locally the upload endpoint runs it (at most hourly), or `manage.py delete_orphan_uploads`."""
-    from blog.uploads import delete_orphan_uploads as delete
-
     deleted = delete()
     if deleted:
         logger.info("Deleted %d orphan upload(s): %s", len(deleted), deleted[:20])

@@ -9,6 +9,7 @@ from django import forms
 from django.utils.html import format_html
 
 from blog.models import Photo
+from blog.renditions import discard_upload
 from blog.uploads import ACCEPTED_NAMES, ACCEPTED_TYPES, UploadRefused, check_upload, megabytes
 
 NO_UPLOAD = (
@@ -101,8 +102,6 @@ class PhotoForm(forms.ModelForm):
         if refused:
             # Nothing of a refused file stays in storage (it may carry GPS): not even a day.
             from django.db import transaction
-
-            from blog.renditions import discard_upload
 
             transaction.on_commit(lambda: discard_upload(refused, invalidate=False))
 

@@ -17,6 +17,7 @@ from django.http import HttpResponse, HttpResponseNotAllowed
 from django.views.decorators.csrf import csrf_exempt
 
 from blog import upload_policy
+from blog.renditions import deliver_upload_event
 from thumbnails.naming import is_upload_key
 from thumbnails.objects import LOCAL_BUCKET
 
@@ -71,14 +72,4 @@ def _store(request):
 
 def _deliver(key):
     """S3's `ObjectCreated:Post` event for the new object, through the same router."""
-    import os
-
-    from dispatch.journal import journal_path
-    from dispatch.local import deliver, local_delivery_enabled, s3_object_created_event
-
-    if not local_delivery_enabled():
-        return
-    os.environ["LOCAL_MEDIA_ROOT"] = str(settings.MEDIA_ROOT)
-    event = s3_object_created_event(LOCAL_BUCKET, key, (settings.MEDIA_ROOT / key).stat().st_size)
-    event["Records"][0]["eventName"] = "ObjectCreated:Post"
-    deliver(event, journal=journal_path(settings.VAR_DIR))
+    deliver_upload_event(key, "ObjectCreated:Post")

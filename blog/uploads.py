@@ -29,6 +29,8 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from blog import upload_policy
+from blog.models import Photo
+from blog.renditions import discard_upload, media_objects
 from thumbnails.naming import UPLOAD_PREFIX
 
 # Content type -> the key's extension. What the thumbnail core renders (thumbnails.images
@@ -232,7 +234,6 @@ def check_upload(key):
     otherwise. Reads the object's first bytes only."""
     from PIL import UnidentifiedImageError
 
-    from blog.renditions import media_objects
     from thumbnails.images import ImageRejected, identify, known_signature
     from thumbnails.objects import ObjectMissing
 
@@ -293,9 +294,6 @@ def _matching(upload):
 def delete_orphan_uploads(older_than=None, now=None):
     """Delete every upload older than `older_than` (ORPHAN_UPLOAD_HOURS) that no photo uses,
     with the renditions and manifest its S3 event made. Returns the keys deleted."""
-    from blog.models import Photo
-    from blog.renditions import discard_upload, media_objects
-
     if older_than is None:
         older_than = timedelta(hours=settings.ORPHAN_UPLOAD_HOURS)
     cutoff = (now or timezone.now()) - older_than

@@ -1,136 +1,16 @@
 """Local delivery: on the embedded defaults there is no S3 notification and no DynamoDB
-stream, so the app builds the event AWS would send, in the same JSON shape, and delivers it to
-the same router the Lambda function uses. The handlers cannot tell the difference.
+stream, so the app builds the event AWS would send (common.events) and this delivers it to the
+same router the Lambda function uses. The handlers cannot tell the difference. Registered as
+common.events' deliverer when the app starts (dispatch.apps)."""
 
-Shapes follow the events AWS documents (see ../shared/corpus/events/ and the test that holds
-these against them)."""
-
-import itertools
 import logging
-import os
 import time
-import urllib.parse
-from datetime import UTC, datetime
+
+from common import events, observe
+from common import journal as journals
+from dispatch.router import event_sources, route
 
 logger = logging.getLogger(__name__)
-
-LOCAL_REGION = "local-1"
-_sequence = itertools.count(int(time.time() * 1000) * 1000)
-
-
-def local_delivery_enabled():
-    """On unless explicitly turned off; Lambda never delivers locally (AWS does it)."""
-    if os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):
-        return False
-    return os.environ.get("LOCAL_EVENTS", "true").lower() not in {"0", "false", "no", "off"}
-
-
-def _now_iso():
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-
-
-def s3_object_created_event(bucket, key, size, etag="", region=LOCAL_REGION):
-    """The `ObjectCreated:Put` notification S3 sends, key URL-encoded as S3 encodes it."""
-    return {
-        "Records": [
-            {
-                "eventVersion": "2.1",
-                "eventSource": "aws:s3",
-                "awsRegion": region,
-                "eventTime": _now_iso(),
-                "eventName": "ObjectCreated:Put",
-                "userIdentity": {"principalId": "local"},
-                "requestParameters": {"sourceIPAddress": "127.0.0.1"},
-                "responseElements": {"x-amz-request-id": "LOCAL", "x-amz-id-2": "LOCAL"},
-                "s3": {
-                    "s3SchemaVersion": "1.0",
-                    "configurationId": "local-uploads",
-                    "bucket": {
-                        "name": bucket,
-                        "ownerIdentity": {"principalId": "local"},
-                        "arn": f"arn:aws:s3:::{bucket}",
-                    },
-                    "object": {
-                        # S3 encodes keys like a form value: spaces become "+".
-                        "key": urllib.parse.quote_plus(key, safe="/"),
-                        "size": size,
-                        "eTag": etag,
-                        "sequencer": f"{next(_sequence):018X}",
-                    },
-                },
-            }
-        ]
-    }
-
-
-def dynamodb_stream_event(table, event_name, keys, new_image=None, old_image=None, region=LOCAL_REGION):
-    """One stream record as a `NEW_IMAGE` stream delivers it; images in DynamoDB JSON."""
-    sequence = str(next(_sequence))
-    record = {
-        "eventID": sequence,
-        "eventName": event_name,
-        "eventVersion": "1.1",
-        "eventSource": "aws:dynamodb",
-        "awsRegion": region,
-        "dynamodb": {
-            "ApproximateCreationDateTime": int(time.time()),
-            "Keys": keys,
-            "SequenceNumber": sequence,
-            "SizeBytes": len(repr(new_image or keys)),
-            "StreamViewType": "NEW_IMAGE",
-        },
-        "eventSourceARN": f"arn:aws:dynamodb:{region}:000000000000:table/{table}/stream/local",
-    }
-    if new_image is not None:
-        record["dynamodb"]["NewImage"] = new_image
-    if old_image is not None:
-        record["dynamodb"]["OldImage"] = old_image
-    return {"Records": [record]}
-
-
-def scheduled_event(task, function="blog-local", region=LOCAL_REGION):
-    """The event EventBridge sends for Zappa's `rate(1 minute)` rule `<function>-<task>`."""
-    return {
-        "version": "0",
-        "id": f"local-{next(_sequence)}",
-        "detail-type": "Scheduled Event",
-        "source": "aws.events",
-        "account": "000000000000",
-        "time": _now_iso()[:19] + "Z",
-        "region": region,
-        "resources": [f"arn:aws:events:{region}:000000000000:rule/{function}-{task}"],
-        "detail": {},
-    }
-
-
-def api_gateway_request(path, host, stage="dev", method="GET", client_ip="203.0.113.9"):
-    """The REST API (v1) proxy event API Gateway sends for a request through `host`; the
-    package test and the cold-start bench play it to the packaged function."""
-    return {
-        "resource": "/{proxy+}",
-        "path": path,
-        "httpMethod": method,
-        "headers": {
-            "Host": host,
-            "X-Forwarded-Proto": "https",
-            "X-Forwarded-For": client_ip,
-            "Accept": "text/html",
-        },
-        "multiValueHeaders": None,
-        "queryStringParameters": None,
-        "multiValueQueryStringParameters": None,
-        "pathParameters": {"proxy": path.lstrip("/")},
-        "stageVariables": None,
-        "requestContext": {
-            "stage": stage,
-            "path": f"/{stage}{path}",
-            "httpMethod": method,
-            "identity": {"sourceIp": client_ip},
-            "domainName": host,
-        },
-        "body": None,
-        "isBase64Encoded": False,
-    }
 
 
 def deliver(event, journal=None):
@@ -139,11 +19,7 @@ def deliver(event, journal=None):
     the upload or the subscription has already succeeded by the time the event runs.
 
     With `journal` (a file path), the delivery and its outcome are recorded there for staff
-    (dispatch.journal): on the embedded defaults there is no CloudWatch to look in."""
-    from dispatch import journal as journals
-    from dispatch import observe
-    from dispatch.router import event_sources, route
-
+    (common.journal): on the embedded defaults there is no CloudWatch to look in."""
     start = time.perf_counter()
     with observe.collect() as outcomes:
         try:
@@ -157,7 +33,7 @@ def deliver(event, journal=None):
     if journal:
         failed = isinstance(result, dict) and (result.get("error") or result.get("batchItemFailures"))
         entry = {
-            "time": _now_iso(),
+            "time": events.now_iso(),
             "source": ",".join(sorted(map(str, event_sources(event.get("Records") or [])))),
             "summary": journals.summarise(event),
             "outcome": "failed" if failed else ", ".join(o["outcome"] for o in outcomes) or "ok",
@@ -169,3 +45,14 @@ def deliver(event, journal=None):
         except OSError:
             logger.warning("Could not write the local events journal %s", journal, exc_info=True)
     return result
+
+
+def deliver_here(event):
+    """common.events' deliverer on the embedded defaults: local media in Django's MEDIA_ROOT
+    for the handler, the delivery recorded in the journal beside the other local state."""
+    from django.conf import settings
+
+    from thumbnails.objects import local_media_root
+
+    with local_media_root(settings.MEDIA_ROOT):
+        return deliver(event, journal=journals.journal_path(settings.VAR_DIR))

@@ -15,8 +15,7 @@ No Django here: the router starts it when the welcome path needs it."""
 import json
 from datetime import UTC, datetime
 
-from common import aws
-from dispatch import observe
+from common import aws, observe
 from dispatch.router import NOT_OURS, UnknownEvent, route, run_scheduled, scheduled_task
 
 FAILED = {"failed", "error", "rejected"}

@@ -13,8 +13,8 @@ from datetime import timedelta
 from django.conf import settings
 from django.utils import timezone
 
-from dispatch import journal
-from dispatch.local import _now_iso, scheduled_event
+from common import journal
+from common.events import now_iso, scheduled_event
 from dispatch.router import SCHEDULED_TASKS, run_scheduled
 from welcome.store import get_store
 
@@ -62,7 +62,7 @@ def _record(what, result, start):
         return
     failed = bool(result.get("error"))
     entry = {
-        "time": _now_iso(),
+        "time": now_iso(),
         "source": "aws.events",
         "summary": what,
         "outcome": "failed" if failed else ", ".join(f"{k}={v}" for k, v in result.items()),

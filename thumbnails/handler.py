@@ -19,7 +19,7 @@ import re
 import time
 import urllib.parse
 
-from dispatch import observe
+from common import observe
 from thumbnails.images import ImageRejected, render_renditions
 from thumbnails.naming import (
     MAX_KEY_BYTES,

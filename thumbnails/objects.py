@@ -1,15 +1,18 @@
 """Where the handler reads uploads and writes renditions: S3 in AWS, a folder on disk on the
 embedded defaults. One small interface, so the handler is the same in both modes. No Django."""
 
-import os
+import contextlib
+import contextvars
 from datetime import UTC, datetime
 from pathlib import Path
 
 from common import aws
 
-# The bucket name the app's own local events carry (dispatch.local): its objects live under
-# LOCAL_MEDIA_ROOT, which the app sets to Django's MEDIA_ROOT before delivering.
+# The bucket name the app's own local events carry (common.events): its objects live in the
+# folder whoever delivers the event names with `local_media_root` (dispatch.local: Django's
+# MEDIA_ROOT), for the length of the delivery.
 LOCAL_BUCKET = "local-media"
+_local_root = contextvars.ContextVar("local_media_root", default=None)
 # Larger uploads are refused before they are read: a Lambda holds the object in memory.
 MAX_SOURCE_BYTES = 80 * 2**20
 
@@ -169,11 +172,21 @@ class LocalObjects:
             self._path(key).unlink(missing_ok=True)
 
 
+@contextlib.contextmanager
+def local_media_root(root):
+    """Events for LOCAL_BUCKET delivered inside are about the folder `root`."""
+    token = _local_root.set(str(root))
+    try:
+        yield
+    finally:
+        _local_root.reset(token)
+
+
 def objects_for(bucket):
-    """The store for `bucket`, chosen when the event arrives (settings are read at call time)."""
+    """The store for `bucket`, chosen when the event arrives."""
     if bucket == LOCAL_BUCKET:
-        root = os.environ.get("LOCAL_MEDIA_ROOT")
+        root = _local_root.get()
         if not root:
-            raise RuntimeError(f"An event for {LOCAL_BUCKET!r} needs LOCAL_MEDIA_ROOT set")
+            raise RuntimeError(f"An event for {LOCAL_BUCKET!r} arrived outside local_media_root()")
         return LocalObjects(root)
     return S3Objects(bucket)

@@ -46,6 +46,6 @@ def mask(email):
     """`subscriber 1f2e3d4c5b6a7988`: the address as log lines name it, by the same salted
     hash as the structured lines' `subscriber_hash`, so one subscriber can be followed through
     both without the address (nor its domain) being written down."""
-    from dispatch.observe import subscriber_hash
+    from common.observe import subscriber_hash
 
     return f"subscriber {subscriber_hash(email)}"

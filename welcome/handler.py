@@ -5,7 +5,7 @@ report per-record failures; the logic lives in records, services and notificatio
 import logging
 import os
 
-from dispatch import observe
+from common import observe
 
 logger = logging.getLogger(__name__)
 

@@ -14,7 +14,9 @@ import logging
 import sqlite3
 from pathlib import Path
 
-from dispatch import local
+from boto3.dynamodb.types import TypeSerializer
+
+from common import events
 from welcome.store import SubscriberStore, current_region
 from welcome.subscriber import Subscriber, timestamp
 
@@ -109,25 +111,19 @@ class LocalSubscriberStore(SubscriberStore):
         return len(waiting)
 
     def _emit_insert(self, item):
-        if not local.local_delivery_enabled():
+        if not events.local_delivery_enabled():
             return
-        from boto3.dynamodb.types import TypeSerializer
-
         serialise = TypeSerializer().serialize
         image = {k: serialise(v) for k, v in item.items()}
-        event = local.dynamodb_stream_event(
+        event = events.dynamodb_stream_event(
             self.table_name,
             "INSERT",
             keys={"email": image["email"]},
             new_image=image,
             region=current_region(),
         )
-        from django.conf import settings
-
-        from dispatch.journal import journal_path
-
-        result = local.deliver(event, journal=journal_path(settings.VAR_DIR))
+        result = events.deliver_locally(event)
         if not isinstance(result, dict) or result.get("error") or result.get("batchItemFailures"):
-            # In AWS the stream would retry; here the reader can subscribe again once the
-            # entry expires, and the log says why it failed.
+            # In AWS the stream would retry; here the minute schedule delivers it again
+            # (dispatch.schedules), and the log says why it failed.
             logger.warning("Local stream delivery did not succeed: %s", result)

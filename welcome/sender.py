@@ -78,7 +78,7 @@ class LocalMailSender:
 
     def _write(self, folder, message):
         folder.mkdir(parents=True, exist_ok=True)
-        from dispatch.observe import subscriber_hash
+        from common.observe import subscriber_hash
 
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
         # Named by the subscriber's hash, not the address: the name is printed in the log.

@@ -8,7 +8,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.utils import timezone
 
-from dispatch import observe
+from common import observe
 from welcome.addresses import mask, normalise
 from welcome.store import Claim, current_region, get_store
 from welcome.subscriber import (

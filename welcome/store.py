@@ -21,7 +21,7 @@ from dataclasses import replace
 from django.conf import settings
 from django.utils.module_loading import import_string
 
-from dispatch.local import LOCAL_REGION
+from common.events import LOCAL_REGION
 from welcome.subscriber import (
     PENDING,
     STATUSES,
@@ -47,7 +47,7 @@ class Claim(enum.Enum):
 
 def current_region():
     """The region this code runs in (read at call time): Lambda sets AWS_REGION; on the
-    embedded defaults it is dispatch.local's LOCAL_REGION."""
+    embedded defaults it is common.events' LOCAL_REGION."""
     return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or LOCAL_REGION
 
 

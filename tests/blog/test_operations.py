@@ -7,8 +7,8 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from blog.models import Photo
-from dispatch import journal
-from dispatch.observe import subscriber_hash
+from common import journal
+from common.observe import subscriber_hash
 
 pytestmark = pytest.mark.django_db
 URL = "/admin/events/recent/"

@@ -163,7 +163,7 @@ def test_the_s3_event_makes_the_renditions_and_the_admin_shows_them(s3, editor_c
     """S3's ObjectCreated event for the upload, through the router as Lambda delivers it;
     the admin's list then reads the manifest into the photo."""
     from blog.models import Photo
-    from dispatch.local import s3_object_created_event
+    from common.events import s3_object_created_event
     from dispatch.router import route
 
     data = image_bytes((1000, 700))
@@ -180,7 +180,7 @@ def test_orphans_in_the_bucket_go_after_a_day(s3):
     """The schedule lists uploads/ and deletes a day-old upload no photo took, renditions
     and manifest included; the function needs s3:ListBucket on uploads/ for it."""
     from blog.uploads import delete_orphan_uploads
-    from dispatch.local import s3_object_created_event
+    from common.events import s3_object_created_event
     from dispatch.router import route
 
     data = image_bytes((700, 500))

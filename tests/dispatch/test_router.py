@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from dispatch.local import dynamodb_stream_event, s3_object_created_event
+from common.events import dynamodb_stream_event, s3_object_created_event
 from dispatch.router import NOT_OURS, UnknownEvent, event_sources, route
 
 CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "events"

@@ -240,16 +240,16 @@ def test_malformed_record_does_not_block_the_others(s3):
 def test_local_folder_mode_writes_the_same_renditions(tmp_path, monkeypatch):
     """On the embedded defaults the same handler, given the app's own event for the local
     bucket, writes renditions into the media folder."""
-    from dispatch.local import s3_object_created_event
-    from thumbnails.objects import LOCAL_BUCKET
+    from common.events import s3_object_created_event
+    from thumbnails.objects import LOCAL_BUCKET, local_media_root
 
-    monkeypatch.setenv("LOCAL_MEDIA_ROOT", str(tmp_path))
     source = tmp_path / "uploads" / "2026" / "11" / "my photo.jpg"
     source.parent.mkdir(parents=True)
     source.write_bytes(jpeg((800, 600)))
-    outcome = route(
-        s3_object_created_event(LOCAL_BUCKET, "uploads/2026/11/my photo.jpg", source.stat().st_size)
-    )
+    with local_media_root(tmp_path):
+        outcome = route(
+            s3_object_created_event(LOCAL_BUCKET, "uploads/2026/11/my photo.jpg", source.stat().st_size)
+        )
     assert len(outcome["done"]) == 1
     assert (tmp_path / "renditions/2026/11/my photo/640.webp").is_file()
     assert (

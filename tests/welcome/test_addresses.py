@@ -65,7 +65,7 @@ def test_invalid_addresses_are_refused_with_a_message(raw, says):
 def test_mask_keeps_addresses_out_of_logs():
     """Log lines name a subscriber by the structured lines' hash: neither the address nor its
     domain, and the same hash in both kinds of line."""
-    from dispatch.observe import subscriber_hash
+    from common.observe import subscriber_hash
 
     assert mask("jane@example.com") == f"subscriber {subscriber_hash('jane@example.com')}"
     assert "example" not in mask("jane@example.com")

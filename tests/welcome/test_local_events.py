@@ -4,7 +4,7 @@ reference events), and it must reach the handler, which sends the welcome."""
 
 from django.core import mail
 
-from dispatch import local
+from common import events as local
 from tests.welcome.conftest import corpus_json
 from welcome import services
 from welcome.store import get_store
@@ -49,7 +49,7 @@ def test_the_local_insert_event_has_every_key_of_the_reference_inserts():
 
 
 def test_subscribing_locally_delivers_the_welcome_through_the_handler(outbox):
-    """The local store's INSERT goes through dispatch.local and the router to the handler,
+    """The local store's INSERT goes through the local delivery and the router to the handler,
     which sends once: to Django's mail backend and to the outbox folder."""
     services.subscribe("jane@example.com")
     assert [m.to for m in mail.outbox] == [["jane@example.com"]]

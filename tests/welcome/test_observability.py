@@ -8,7 +8,7 @@ import pytest
 from botocore.stub import Stubber
 
 from common import aws as aws_clients
-from dispatch import observe
+from common import observe
 from dispatch.router import route
 from tests.emf import directive, metric_documents, printed_lines
 from tests.welcome.conftest import event, sns_event

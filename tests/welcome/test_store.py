@@ -48,7 +48,7 @@ def test_add_writes_a_pending_entry_once(store_kind):
 
 
 def test_regions_are_recorded(store_kind):
-    """Locally the region is dispatch.local's; in AWS, the function's own."""
+    """Locally the region is common.events'; in AWS, the function's own."""
     get_store().add(pending(), now=NOW)
     assert get_store().get(EMAIL).region == {"local": "local-1", "dynamodb": "us-east-1"}[store_kind]
 

@@ -4,7 +4,7 @@ what staff would look for in CloudWatch in AWS (also in the admin, "Recent event
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from dispatch import journal
+from common import journal
 
 
 class Command(BaseCommand):

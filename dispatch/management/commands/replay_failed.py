@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from common import aws
 from dispatch import replay
+from thumbnails.objects import local_media_root
 
 
 class Command(BaseCommand):
@@ -28,6 +29,11 @@ class Command(BaseCommand):
         parser.add_argument("--limit", type=int, default=100, help="At most this many queue messages.")
 
     def handle(self, *args, queue=None, file=None, limit=100, **options):
+        # An event of the embedded defaults' own (its bucket is the media folder) finds it here.
+        with local_media_root(settings.MEDIA_ROOT):
+            return self._handle(queue, file, limit)
+
+    def _handle(self, queue, file, limit):
         if file:
             return self._replay_file(file)
         queue = queue or settings.FAILED_RECORDS_QUEUE

@@ -7,7 +7,7 @@ import os
 
 from django.contrib.staticfiles.management.commands.runserver import Command as StaticfilesRunserver
 
-from dispatch.local import local_delivery_enabled
+from common.events import local_delivery_enabled
 from dispatch.schedules import Ticker
 
 

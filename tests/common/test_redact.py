@@ -5,7 +5,7 @@ import logging
 
 import pytest
 
-from dispatch.redact import RedactFilter, redact
+from common.redact import RedactFilter, redact
 
 
 @pytest.mark.parametrize(

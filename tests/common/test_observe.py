@@ -1,10 +1,10 @@
-"""dispatch.observe: the outcome line every entry point prints, JSON on Lambda (a log record
+"""common.observe: the outcome line every entry point prints, JSON on Lambda (a log record
 that is also a CloudWatch EMF document) and readable text locally."""
 
 import json
 from types import SimpleNamespace
 
-from dispatch import observe
+from common import observe
 from tests.emf import directive, printed_lines
 
 

@@ -19,7 +19,7 @@ def journal_path(var_dir):
 def summarise(event):
     """What an event is about, without the payload: the object key, or the subscriber's hash
     (never the address)."""
-    from dispatch.observe import subscriber_hash
+    from common.observe import subscriber_hash
 
     summary = []
     for record in event.get("Records", []) if isinstance(event, dict) else []:

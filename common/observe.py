@@ -24,7 +24,7 @@ import os
 import sys
 import time
 
-from dispatch.redact import redact
+from common.redact import redact
 
 NAMESPACE = "Blog"
 _scope = contextvars.ContextVar("observe_scope", default=None)
