@@ -5,19 +5,18 @@ send so the same handler makes the renditions on disk.
 In AWS the upload's S3 notification runs the handler; the schedule (`blog.tasks`) and the
 admin pick the outcome up from the manifest the handler writes beside the renditions."""
 
-import json
 import logging
 from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
-from django.core.files.storage import default_storage
 
 from blog.cdn import invalidate_after_commit
 from blog.models import Photo
 from common import events
 from thumbnails.naming import is_upload_key, manifest_key, rendition_prefix
 from thumbnails.objects import LOCAL_BUCKET
+from thumbnails.rendering import own_renditions, read_manifest, render_object, report
 
 logger = logging.getLogger(__name__)
 
@@ -158,7 +157,6 @@ def rerender(photo):
     import time
 
     from common import observe
-    from thumbnails.handler import render_object, report
 
     name = photo.image.name
     if not name or not is_upload_key(name):
@@ -178,7 +176,6 @@ def discard_upload(name, invalidate=True):
     after the deleting transaction commits; a failure is logged, never raised (the photo is
     gone either way; `rerender_photos` and S3 tools can finish). Returns the storage names
     deleted."""
-    from thumbnails.handler import own_renditions
 
     if not name or not is_upload_key(name) or Photo.objects.filter(image=name).exists():
         return []
@@ -202,11 +199,7 @@ def discard_upload(name, invalidate=True):
 
 def _manifest(name):
     """The handler's manifest for the upload `name`, or None if there is none yet."""
-    try:
-        with default_storage.open(manifest_key(name)) as file:
-            return json.loads(file.read())
-    except FileNotFoundError:
-        return None
+    return read_manifest(media_objects(), name)
 
 
 def media_objects():

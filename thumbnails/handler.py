@@ -1,40 +1,24 @@
-"""The S3 handler: thin glue between an S3 event and the image core.
+"""The S3 handler: glue between an S3 event and thumbnails.rendering.
 
-For each record: decode the key, act only on ObjectCreated under the upload prefix, read the
-object, make the renditions, write them (immutable, a year in caches), remove renditions the
-new source no longer has, and write a manifest the blog reads for the photo's status.
-
-- A bad image is a permanent failure: its manifest says `rejected` with the reason, no
-  rendition is left, and the record is not retried. So is a malformed record: it is skipped.
-- The source may be replaced while we work: nothing is written (nor deleted) unless it still
-  has the ETag we read, since the newer upload's own event owns the renditions then.
-- Anything else (S3 unreachable, throttled) is transient: the other records still run, then
-  the invocation raises so Lambda retries it. Re-running a record is harmless: the same
-  source gives the same bytes under the same keys.
+For each record: decode the key, act only on ObjectCreated under the upload prefix, and have
+the upload rendered (thumbnails.rendering: renditions, manifest, the checks that keep a late
+event from undoing a newer upload). A malformed record is skipped for good, and so is a bad
+image (its manifest says why). Anything else (S3 unreachable, throttled) is transient: the
+other records still run, then the invocation raises so Lambda retries it.
 """
 
-import json
 import logging
 import re
 import time
 import urllib.parse
 
 from common import observe
-from thumbnails.images import ImageRejected, render_renditions
-from thumbnails.naming import (
-    MAX_KEY_BYTES,
-    is_rendition_name,
-    is_upload_key,
-    manifest_key,
-    rendition_key,
-    rendition_prefix,
-    renditions_fit,
-)
-from thumbnails.objects import ObjectMissing, objects_for
+from thumbnails.naming import MAX_KEY_BYTES, is_upload_key, renditions_fit
+from thumbnails.objects import objects_for
+from thumbnails.rendering import render_object, report
 
 logger = logging.getLogger(__name__)
 
-IMMUTABLE = "public, max-age=31536000, immutable"
 # S3's own rule for bucket names is stricter; this is what boto3 would refuse before sending.
 _BUCKET = re.compile(r"[A-Za-z0-9._-]{1,255}")
 
@@ -101,24 +85,6 @@ def _handle_record(record, outcome):
     report(result, observe.milliseconds_since(start))
 
 
-def report(result, ms):
-    """The outcome line (and metrics) for one photo's `render_object` result."""
-    status, key = result["status"], result["key"]
-    if status == "done":
-        made = len(result["renditions"])
-        observe.emit(
-            "done", key=key, ms=ms, renditions=made,
-            metrics={"RenditionsMade": made, "RenditionMilliseconds": (ms, "Milliseconds")},
-        )  # fmt: skip
-    elif status == "rejected":
-        observe.emit(
-            "rejected", result.get("message", ""), level="WARNING", key=key, ms=ms,
-            metrics={"RenditionFailures": 1}, dimensions={"reason": result["reason"]},
-        )  # fmt: skip
-    else:
-        observe.emit("skipped", result.get("why", ""), key=key, ms=ms)
-
-
 def _malformed(outcome, what, exc):
     """Skip `what` (a record, or the whole event) for good, saying why."""
     exc = f"no {exc.args[0]!r}" if isinstance(exc, KeyError) else exc
@@ -139,94 +105,3 @@ def _decode(record):
         raise MalformedRecord(f"{bucket!r} is not a bucket name")
     # S3 URL-encodes keys in events, spaces as "+".
     return bucket, urllib.parse.unquote_plus(key), name
-
-
-def render_object(objects, key):
-    """Make (or remake) every rendition of `key`; returns what the manifest says."""
-    try:
-        data, etag = objects.read(key)
-    except ObjectMissing:
-        return {"status": "skipped", "key": key, "why": "object no longer exists"}
-    try:
-        if data is None:
-            raise ImageRejected("too_large", "The file is larger than the upload limit.")
-        renditions = render_renditions(data)
-    except ImageRejected as rejected:
-        manifest = {
-            "status": "rejected",
-            "key": key,
-            "etag": etag,
-            "reason": rejected.reason,
-            "message": str(rejected),
-        }
-        result = _publish(objects, key, [], manifest)
-        if result is manifest:
-            logger.warning("Rejected %s: %s (%s)", key, rejected.reason, rejected)
-        return result
-    written = [
-        {
-            "key": rendition_key(key, r.width, r.format),
-            "width": r.width,
-            "height": r.height,
-            "format": r.format,
-        }
-        for r in renditions
-    ]
-    manifest = {"status": "done", "key": key, "etag": etag, "renditions": written}
-    result = _publish(objects, key, renditions, manifest)
-    if result is manifest:
-        logger.info("Rendered %s: %d rendition(s)", key, len(written))
-    return result
-
-
-def _publish(objects, key, renditions, manifest):
-    """Put `renditions` and `manifest` in place of the photo's old ones; returns `manifest`,
-    or what to report instead if the source changed since we read it.
-
-    Then the newer upload has its own event, which may already have run: our (older) writes
-    and deletions would destroy its renditions and its manifest. So the ETag is checked before
-    touching anything, and again just before the manifest, which says what the blog shows.
-    """
-    changed = {"status": "skipped", "key": key, "why": "source changed while rendering"}
-    if _current_etag(objects, key) != manifest["etag"]:
-        return changed
-    _replace(objects, key, renditions)
-    if _current_etag(objects, key) != manifest["etag"]:
-        return changed
-    _write_manifest(objects, key, manifest)
-    return manifest
-
-
-def _current_etag(objects, key):
-    try:
-        return objects.etag(key)
-    except ObjectMissing:
-        return None
-
-
-def own_renditions(objects, key):
-    """The keys of the rendition files `key` has in `objects` (the manifest aside).
-
-    Only the `<width>.<ext>` files directly in the photo's folder are its own: the folder of
-    `uploads/trip.jpg` holds those of `uploads/trip/beach.jpg` too, in `trip/beach/`.
-    """
-    prefix = rendition_prefix(key)
-    return [k for k in objects.list(prefix) if is_rendition_name(k.removeprefix(prefix))]
-
-
-def _replace(objects, key, renditions):
-    """Write `renditions` and delete the photo's other renditions (a narrower re-upload leaves
-    no stale wide ones)."""
-    keep = set()
-    for rendition in renditions:
-        target = rendition_key(key, rendition.width, rendition.format)
-        objects.write(target, rendition.data, rendition.content_type, IMMUTABLE)
-        keep.add(target)
-    stale = [k for k in own_renditions(objects, key) if k not in keep]
-    if stale:
-        objects.delete(stale)
-
-
-def _write_manifest(objects, key, manifest):
-    # Not immutable: the status changes when a photo is re-uploaded.
-    objects.write(manifest_key(key), json.dumps(manifest).encode(), "application/json", "no-cache")

@@ -37,7 +37,7 @@ def test_a_failed_delivery_is_journalled_with_its_error(settings, make_photo, mo
     def broken(objects, key):
         raise OSError("disk full")
 
-    monkeypatch.setattr(handler, "render_object", broken)
+    monkeypatch.setattr(handler, "render_object", broken)  # what the S3 handler calls
     make_photo()
     [entry] = entries(settings)
     assert entry["outcome"] == "failed"
@@ -92,12 +92,12 @@ def test_rerender_makes_a_pending_photos_renditions(make_photo):
 def test_rerender_all_after_a_change_of_sizes(make_photo, monkeypatch):
     import functools
 
-    from thumbnails import handler
+    from thumbnails import rendering
 
     photos = [make_photo(size=(1400, 900)), make_photo(size=(1400, 900))]
     assert {r["width"] for r in photos[0].renditions} == {320, 640, 960, 1280}
     monkeypatch.setattr(
-        handler, "render_renditions", functools.partial(handler.render_renditions, widths=(400, 800))
+        rendering, "render_renditions", functools.partial(rendering.render_renditions, widths=(400, 800))
     )
 
     call_command("rerender_photos", "--all", stdout=io.StringIO())

@@ -45,8 +45,8 @@ def test_a_photo_still_within_its_first_minutes_is_left_to_its_event(make_photo)
 
 
 def test_a_manifest_that_came_late_is_read_not_rendered_again(make_photo, settings, monkeypatch):
-    from thumbnails.handler import render_object
     from thumbnails.objects import LocalObjects
+    from thumbnails.rendering import render_object
 
     photo = make_photo(renditions=False)
     waited(photo, 30)

@@ -43,8 +43,8 @@ def test_status_is_read_from_the_manifest(make_photo, settings, monkeypatch):
     """In AWS the handler runs elsewhere: the schedule reads its manifest into the photo."""
     from blog.models import Photo
     from blog.tasks import refresh_photo_renditions
-    from thumbnails.handler import render_object
     from thumbnails.objects import LocalObjects
+    from thumbnails.rendering import render_object
 
     photo = make_photo(renditions=False)
     assert photo.renditions_status == "pending"

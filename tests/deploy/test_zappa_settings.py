@@ -59,3 +59,13 @@ def test_no_secret_in_the_file():
     text = json.dumps(SETTINGS).lower()
     for word in ("secret_key", "password", "aws_secret_access_key", "postgres://"):
         assert word not in text
+
+
+@pytest.mark.parametrize("name", ["dev", "prod"])
+def test_zappa_carries_no_second_routing_table(name):
+    """Zappa needs a function for the S3 event it wires up; it names our one entry point, whose
+    router (dispatch.router.HANDLERS) is the only table of who handles what."""
+    config = stage(name)
+    for event in config["events"]:
+        if "event_source" in event:
+            assert event["function"] == config["lambda_handler"] == "dispatch.entry.handler"

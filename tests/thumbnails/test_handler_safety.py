@@ -8,9 +8,10 @@ from PIL import Image
 
 from tests.thumbnails.pictures import encode, with_repeated_scan
 from tests.thumbnails.test_handler import BUCKET, corpus, jpeg, keys, retarget, s3  # noqa: F401 (fixture)
-from thumbnails import handler, images, objects
-from thumbnails.handler import TransientFailure, handle_s3_event, render_object
+from thumbnails import images, objects, rendering
+from thumbnails.handler import TransientFailure, handle_s3_event
 from thumbnails.objects import LocalObjects
+from thumbnails.rendering import render_object
 
 
 def event(*upload_keys):
@@ -99,14 +100,14 @@ def test_a_slow_rejection_leaves_a_newer_upload_alone(s3, monkeypatch):  # noqa:
     """While a truncated upload is being decoded, a good one replaces it and is rendered: the
     rejection, finishing last, must neither delete those renditions nor overwrite the manifest."""
     s3.put_object(Bucket=BUCKET, Key=KEY, Body=jpeg()[:3000])
-    real = handler.render_renditions
+    real = rendering.render_renditions
 
     def slow(data, **options):
-        monkeypatch.setattr(handler, "render_renditions", real)  # the newer event's is quick
+        monkeypatch.setattr(rendering, "render_renditions", real)  # the newer event's is quick
         newer_upload_lands(s3)
         return real(data, **options)
 
-    monkeypatch.setattr(handler, "render_renditions", slow)
+    monkeypatch.setattr(rendering, "render_renditions", slow)
     outcome = handle_s3_event(event(KEY))
     assert outcome["rejected"] == []
     assert outcome["skipped"] == [{"status": "skipped", "key": KEY, "why": "source changed while rendering"}]
