@@ -25,7 +25,7 @@ import time
 from django.conf import settings
 from django.http import HttpResponse
 
-from blog import secrets
+from blog import ssm
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +60,7 @@ def _refresh():
             return False
         _learned["checked_at"] = time.monotonic()
     try:
-        loaded = secrets.load_ssm_parameters(prefix if prefix.endswith("/") else prefix + "/")
+        loaded = ssm.load_ssm_parameters(prefix if prefix.endswith("/") else prefix + "/")
     except Exception:
         logger.exception("Could not read the origin secret again from SSM")
         return False

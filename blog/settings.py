@@ -13,7 +13,7 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
-from blog.secrets import export_ssm_parameters
+from blog.ssm import export_ssm_parameters
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()

@@ -127,8 +127,8 @@ def test_a_rotated_secret_is_learned_from_ssm_once_a_minute(client, settings, mo
         ssm.put_parameter(Name="/blog/prod/origin-verify-previous", Value=SECRET, Type="String")
         settings.SSM_PREFIX = "/blog/prod/"
         reads = []
-        real = origin.secrets.load_ssm_parameters
-        monkeypatch.setattr(origin.secrets, "load_ssm_parameters", lambda p: reads.append(p) or real(p))
+        real = origin.ssm.load_ssm_parameters
+        monkeypatch.setattr(origin.ssm, "load_ssm_parameters", lambda p: reads.append(p) or real(p))
 
         assert get(client, "/", secret="rotated-value").status_code == 200
         assert get(client, "/", secret="rotated-value").status_code == 200
