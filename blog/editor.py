@@ -17,7 +17,6 @@ from django.urls import reverse
 
 from blog.bodies import render_body
 from blog.models import Photo, Post, Tag
-from blog.renditions import refresh_pending
 from blog.views import post_context
 from blog.xmltext import xml_safe
 
@@ -87,8 +86,6 @@ def photos_view(model_admin, request):
     query = request.GET.get("q", "").strip()[:100]
     if query:
         photos = photos.filter(Q(alt_text__icontains=query) | Q(caption__icontains=query))
-    # In AWS the renditions are made in the background: look for news of pending ones.
-    refresh_pending(photos.filter(renditions_status=Photo.Renditions.PENDING), limit=10)
     results = [_photo(photo) for photo in photos[:PICKER_LENGTH]]
     return JsonResponse({"results": results, "more": photos.count() > PICKER_LENGTH})
 

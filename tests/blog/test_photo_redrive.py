@@ -111,3 +111,25 @@ def test_the_admin_shows_how_long_a_photo_has_waited(admin_client, make_photo, m
     html = admin_client.get("/admin/blog/photo/").content.decode()
 
     assert "Pending for 7\xa0minutes, rendered again 1x by the schedule" in html
+
+
+def test_admin_pages_only_read_and_an_action_checks_on_request(admin_client, make_photo, settings):
+    """Looking at the photo list writes nothing (the schedule records the handler's news);
+    an editor who will not wait asks with the "check renditions" action, a POST."""
+    from thumbnails.objects import LocalObjects
+    from thumbnails.rendering import render_object
+
+    photo = make_photo(renditions=False)
+    render_object(LocalObjects(settings.MEDIA_ROOT), photo.image.name)  # the Lambda's work
+
+    admin_client.get("/admin/blog/photo/")
+    admin_client.get(f"/admin/blog/photo/{photo.pk}/change/")
+    photo.refresh_from_db()
+    assert photo.renditions_status == "pending", "a GET changed nothing"
+
+    response = admin_client.post(
+        "/admin/blog/photo/", {"action": "check_renditions", "_selected_action": [photo.pk]}, follow=True
+    )
+    assert "1 photo(s) had news of their renditions." in response.content.decode()
+    photo.refresh_from_db()
+    assert photo.renditions_status == "ready"

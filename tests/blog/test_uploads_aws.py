@@ -160,8 +160,8 @@ def test_a_browser_post_lands_in_s3_and_the_photo_is_saved_from_its_header(
 
 
 def test_the_s3_event_makes_the_renditions_and_the_admin_shows_them(s3, editor_client):
-    """S3's ObjectCreated event for the upload, through the router as Lambda delivers it;
-    the admin's list then reads the manifest into the photo."""
+    """S3's ObjectCreated event for the upload, through the router as Lambda delivers it; the
+    minute schedule reads the manifest into the photo, and the admin's list shows it."""
     from blog.models import Photo
     from common.events import s3_object_created_event
     from dispatch.router import route
@@ -172,6 +172,9 @@ def test_the_s3_event_makes_the_renditions_and_the_admin_shows_them(s3, editor_c
     assert save_photo(editor_client, grant.key).status_code == 302
     outcome = route(s3_object_created_event(BUCKET, grant.key, len(data), region=REGION))
     assert [r["key"] for r in outcome["done"]] == [grant.key]
+    from blog.tasks import refresh_photo_renditions
+
+    assert refresh_photo_renditions()["refreshed"] == 1
     assert "Ready (320, 640, 960 px)" in editor_client.get("/admin/blog/photo/").content.decode()
     assert Photo.objects.get().renditions_status == "ready"
 
