@@ -7,7 +7,6 @@ from django.conf import settings
 from django.template.response import TemplateResponse
 
 from common import journal
-from welcome.admin_pages import add_admin_page
 
 SHOWN = 100
 
@@ -26,8 +25,7 @@ def recent_events_view(request, site):
 def install(site):
     """Add the page to `site`'s URLs (admin:recent_events) and to its app list, for staff with
     `blog.view_event_journal` (see blog.models.EventJournal)."""
-    add_admin_page(
-        site,
+    site.add_page(
         route="events/recent/",
         url_name="recent_events",
         title="Recent events",

@@ -73,7 +73,8 @@ SITE_DESCRIPTION = env.str(
 INSTALLED_APPS = [
     # First: its `runserver` (with the local schedules) extends staticfiles'.
     "dispatch.apps.DispatchConfig",
-    "django.contrib.admin",
+    # Django's admin, whose site takes pages no model backs (common.admin_pages).
+    "common.admin_pages.AdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -14,7 +14,6 @@ from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
-from welcome.admin_pages import add_admin_page
 from welcome.store import get_store
 from welcome.subscriber import EXPIRED, STATUSES
 
@@ -76,8 +75,7 @@ def subscribers_view(request, site=admin.site):
     return TemplateResponse(request, "welcome/admin/subscribers.html", context)
 
 
-add_admin_page(
-    admin.site,
+admin.site.add_page(
     route="welcome/subscribers/",
     url_name="welcome_subscribers",
     title="Subscribers",
