@@ -29,6 +29,7 @@ from common.redact import redact
 NAMESPACE = "Blog"
 _scope = contextvars.ContextVar("observe_scope", default=None)
 _collector = contextvars.ContextVar("observe_collector", default=None)
+_unprinted = contextvars.ContextVar("observe_unprinted", default=None)
 
 
 def json_lines():
@@ -81,6 +82,17 @@ def collect():
         _collector.reset(token)
 
 
+@contextlib.contextmanager
+def unprinted(predicate):
+    """Inside, a line for which `predicate(record)` is true is collected but not printed (a
+    local console that would otherwise scroll with every quiet minute)."""
+    token = _unprinted.set(predicate)
+    try:
+        yield
+    finally:
+        _unprinted.reset(token)
+
+
 def milliseconds_since(start):
     return round((time.perf_counter() - start) * 1000)
 
@@ -106,6 +118,9 @@ def emit(outcome, message="", *, level="INFO", metrics=None, dimensions=None, **
     collector = _collector.get()
     if collector is not None:
         collector.append(record)
+    unprinted = _unprinted.get()
+    if unprinted is not None and unprinted(record):
+        return record
     line = json.dumps(record, default=str) if json_lines() else _text(record)
     print(line, file=sys.stdout, flush=True)
     return record

@@ -13,7 +13,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.utils import timezone
 
-from common import journal
+from common import journal, observe
 from common.events import now_iso, scheduled_event
 from dispatch.router import SCHEDULED_TASKS, run_scheduled
 from welcome.store import get_store
@@ -24,8 +24,22 @@ logger = logging.getLogger(__name__)
 STREAM_GRACE = timedelta(minutes=1)
 
 
+# What every scheduled task's outcome line carries; anything else it carries is its news.
+_ROUTINE = {"level", "message", "timestamp", "service", "event_source", "task", "outcome", "ms", "request_id"}
+
+
+def _quiet(record):
+    """A run that did nothing: not worth a line on `make run`'s console every minute."""
+    return record.get("outcome") == "done" and not any(v for k, v in record.items() if k not in _ROUTINE)
+
+
 def tick():
     """Run every scheduled task once and catch up the local stream; {task: its answer}."""
+    with observe.unprinted(_quiet):
+        return _tick()
+
+
+def _tick():
     outcome = {}
     for task in SCHEDULED_TASKS:
         start = time.perf_counter()

@@ -118,3 +118,21 @@ def test_make_runs_server_runs_the_schedules(tmp_path):
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=10)
     assert announced, server.stdout.read()[-3000:]
+
+
+def test_a_quiet_minute_prints_nothing_and_news_prints_its_line(make_post, capsys):
+    """`make run`'s console keeps the editor's login in view: a tick that did nothing prints
+    nothing; one that announced a post prints that line."""
+    tick()
+    assert "event_source=schedule" not in capsys.readouterr().out
+
+    post = make_post(publish_at=timezone.now() - timedelta(minutes=2))
+    Post.objects.filter(pk=post.pk).update(announced_at=None)
+    tick()
+    printed = capsys.readouterr().out
+    assert (
+        f'announced=["{post.slug}"]' in printed
+        or f"announced=['{post.slug}']" in printed
+        or post.slug in printed
+    )
+    assert "task=delete_orphan_uploads" not in printed
