@@ -130,6 +130,8 @@ def test_a_quiet_minute_prints_nothing_and_news_prints_its_line(make_post, capsy
     Post.objects.filter(pk=post.pk).update(announced_at=None)
     tick()
     printed = capsys.readouterr().out
-    [line] = [line for line in printed.splitlines() if "event_source=schedule" in line]
-    assert line.startswith("event_source=schedule task=publish_due_posts outcome=done")
-    assert f'announced=["{post.slug}"]' in line
+    lines = [line for line in printed.splitlines() if line.startswith("event_source=schedule")]
+    assert lines[0] == f"event_source=schedule task=publish_due_posts outcome=announced post={post.slug}"
+    assert lines[1].startswith("event_source=schedule task=publish_due_posts outcome=done")
+    assert lines[1].endswith(f'announced=["{post.slug}"]')
+    assert len(lines) == 2, "the other tasks had nothing to say"
