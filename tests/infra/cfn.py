@@ -1,5 +1,6 @@
 """The CloudFormation templates as CloudFormation reads them, and what moto can make of them."""
 
+import json
 import re
 from collections import ChainMap
 from pathlib import Path
@@ -14,6 +15,7 @@ ALARMS_TEMPLATE = INFRA / "alarms.yaml"
 WAF_TEMPLATE = INFRA / "waf.yaml"
 
 TEMPLATES = {"data": DATA_TEMPLATE, "edge": EDGE_TEMPLATE, "alarms": ALARMS_TEMPLATE, "waf": WAF_TEMPLATE}
+ZAPPA_SETTINGS = INFRA.parent / "zappa_settings.json"
 
 # The names the tests deploy under: what the README's commands use for the prod stage.
 REGION = "eu-west-1"
@@ -33,6 +35,23 @@ PSEUDO_PARAMETERS = {"AWS::AccountId", "AWS::NoValue", "AWS::Partition", "AWS::R
 def load(path: Path) -> dict:
     """The template with its short-form tags (!Ref, !Sub...) in their long form ({"Ref": ...})."""
     return cfn_yaml.load(str(path))
+
+
+def loaded() -> dict[str, dict]:
+    """Every template, loaded, by its short name (data, edge, alarms, waf)."""
+    return {name: load(path) for name, path in TEMPLATES.items()}
+
+
+def zappa_stages() -> dict[str, dict]:
+    """zappa_settings.json's stages as Zappa reads them (`extends` merged in)."""
+    settings = json.loads(ZAPPA_SETTINGS.read_text())
+
+    def stage(name):
+        config = dict(settings[name])
+        parent = config.pop("extends", None)
+        return {**stage(parent), **config} if parent else config
+
+    return {name: stage(name) for name in settings}
 
 
 def references(node) -> set[str]:
@@ -125,20 +144,23 @@ def create_stack(cfn, name: str, body: str, **parameters) -> dict[str, str]:
     return {o["OutputKey"]: o.get("OutputValue") for o in stack.get("Outputs", [])}
 
 
+def arguments_of(function: str, node):
+    """Every argument `function` (say "Fn::ImportValue") is given anywhere in `node`."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from [value] if key == function else arguments_of(function, value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from arguments_of(function, item)
+
+
 def imported_outputs(node) -> set[str]:
     """The data stack's outputs `node` imports (`Fn::ImportValue` of "${DataStackName}-<Output>")."""
     found = set()
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if key == "Fn::ImportValue":
-                name = value.get("Fn::Sub") if isinstance(value, dict) else value
-                assert isinstance(name, str) and name.startswith("${DataStackName}-"), value
-                found.add(name.removeprefix("${DataStackName}-"))
-            else:
-                found |= imported_outputs(value)
-    elif isinstance(node, list):
-        for item in node:
-            found |= imported_outputs(item)
+    for value in arguments_of("Fn::ImportValue", node):
+        name = value.get("Fn::Sub") if isinstance(value, dict) else value
+        assert isinstance(name, str) and name.startswith("${DataStackName}-"), value
+        found.add(name.removeprefix("${DataStackName}-"))
     return found
 
 

@@ -5,7 +5,6 @@ events. The function's own role is tests/rehearsal/test_policy.py's."""
 
 import fnmatch
 import json
-from pathlib import Path
 
 import boto3
 import pytest
@@ -18,16 +17,17 @@ from tests.infra.cfn import (
     TEMPLATES,
     evaluate,
     imported_outputs,
-    load,
+    loaded,
     moto_skips_unknown_types,
     references,
     resource_policies,
+    zappa_stages,
 )
 from tests.infra.test_wiring import make_edge_stack
 
-LOADED = {name: load(path) for name, path in TEMPLATES.items()}
+LOADED = loaded()
 DATA, EDGE = LOADED["data"], LOADED["edge"]
-ZAPPA = json.loads((Path(__file__).resolve().parents[2] / "zappa_settings.json").read_text())
+ZAPPA = zappa_stages()
 DISTRIBUTION = "E2EXAMPLE0DIST"
 # What the templates' references come to for the prod stage in moto's account.
 VALUES = {

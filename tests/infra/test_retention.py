@@ -13,12 +13,12 @@ from tests.infra.cfn import (
     TEMPLATES,
     decide_conditions,
     evaluate,
-    load,
+    loaded,
     moto_skips_unknown_types,
 )
 
 pytestmark = moto_skips_unknown_types
-LOADED = {name: load(path) for name, path in TEMPLATES.items()}
+LOADED = loaded()
 DATA, EDGE, ALARMS = LOADED["data"], LOADED["edge"], LOADED["alarms"]
 # Resource types that hold what cannot be made again.
 HOLDS_DATA = {"AWS::S3::Bucket", "AWS::DynamoDB::Table", "AWS::DynamoDB::GlobalTable", "AWS::SQS::Queue"}

@@ -5,7 +5,6 @@ CloudFormation can make are made in moto, so an import that does not resolve fai
 
 import json
 import re
-from pathlib import Path
 
 import boto3
 import pytest
@@ -16,20 +15,20 @@ from tests.infra.cfn import (
     DATA_TEMPLATE,
     FUNCTION,
     REGION,
-    TEMPLATES,
     create_stack,
     decide_conditions,
     evaluate,
     imported_outputs,
-    load,
+    loaded,
     moto_skips_unknown_types,
     moto_subset,
+    zappa_stages,
 )
 
 pytestmark = moto_skips_unknown_types
-LOADED = {name: load(path) for name, path in TEMPLATES.items()}
+LOADED = loaded()
 DATA, EDGE, ALARMS, WAF = (LOADED[name] for name in ("data", "edge", "alarms", "waf"))
-ZAPPA = json.loads((Path(__file__).resolve().parents[2] / "zappa_settings.json").read_text())
+ZAPPA = zappa_stages()
 
 
 def exported(template):
@@ -69,7 +68,7 @@ def test_the_data_stack_names_the_role_and_log_group_zappa_uses(aws, stage):
     """Zappa (`manage_roles: false`) runs the function `<project_name>-<stage>` under the
     role `<function>-ZappaLambdaExecutionRole`, and Lambda writes to `/aws/lambda/<function>`:
     the data stack made with the same project and stage makes exactly those."""
-    project = ZAPPA[stage].get("project_name") or ZAPPA[ZAPPA[stage]["extends"]]["project_name"]
+    project = ZAPPA[stage]["project_name"]
     function = f"{project}-{stage}"
     outputs = create_stack(
         boto3.client("cloudformation"),
@@ -185,7 +184,7 @@ def test_the_failed_records_alarm_watches_the_data_stacks_queue(data_stack):
 def test_the_function_name_parameter_takes_what_zappa_names_each_stage(name):
     pattern = LOADED[name]["Parameters"]["FunctionName"]["AllowedPattern"]
     for stage, config in ZAPPA.items():
-        project = config.get("project_name") or ZAPPA[config["extends"]]["project_name"]
+        project = config["project_name"]
         assert re.fullmatch(pattern, f"{project}-{stage}"), stage
 
 
@@ -227,6 +226,6 @@ def test_the_api_origin_takes_the_domain_zappas_api_answers_on():
     stage's path fits ApiStagePath."""
     domain, path = EDGE["Parameters"]["ApiDomainName"], EDGE["Parameters"]["ApiStagePath"]
     for stage, config in ZAPPA.items():
-        region = config.get("aws_region") or ZAPPA[config["extends"]]["aws_region"]
+        region = config["aws_region"]
         assert re.fullmatch(domain["AllowedPattern"], f"a1b2c3d4e5.execute-api.{region}.amazonaws.com"), stage
         assert re.fullmatch(path["AllowedPattern"], f"/{stage}"), stage
