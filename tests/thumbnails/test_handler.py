@@ -87,7 +87,7 @@ def test_s3_test_event_is_ignored(s3, path):
 
 @pytest.mark.parametrize(
     "path",
-    events.params("s3-put.json", "s3-put-odd-keys.json")
+    events.params("s3-put.json")
     + corpus.params(
         "events",
         "aws-sam-cli/S3Put.json",
