@@ -81,7 +81,30 @@ def test_scheduled_post_is_invalidated_once_when_due(distribution, make_post):
     assert f"/posts/{post.slug}/" in paths
 
 
-def test_no_distribution_means_no_call(settings, make_post):
-    """Locally (no distribution configured) publishing works and sends nothing."""
-    settings.CLOUDFRONT_DISTRIBUTION_ID = ""
-    make_post()  # would raise without AWS credentials if it tried to call CloudFront
+@pytest.mark.parametrize("configured", [True, False], ids=["distribution", "none"])
+def test_cloudfront_is_called_only_when_a_distribution_is_configured(
+    distribution, settings, make_post, monkeypatch, configured
+):
+    """Locally (no distribution configured) publishing works and makes no AWS call at all.
+    Every call any boto3 client makes is recorded, so a call is seen even where the code
+    catches its failure; with a distribution the same publish is seen making one."""
+    from botocore.client import BaseClient
+
+    calls = []
+    make_api_call = BaseClient._make_api_call
+
+    def recording(client, operation, params):
+        calls.append((client.meta.service_model.service_name, operation))
+        return make_api_call(client, operation, params)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", recording)
+    existing = settings.CLOUDFRONT_DISTRIBUTION_ID
+    if not configured:
+        settings.CLOUDFRONT_DISTRIBUTION_ID = ""
+
+    post = make_post()
+
+    assert post.is_published
+    assert calls == ([("cloudfront", "CreateInvalidation")] if configured else [])
+    settings.CLOUDFRONT_DISTRIBUTION_ID = existing
+    assert len(distribution()) == (1 if configured else 0)

@@ -8,15 +8,16 @@ import pytest
 
 from common.events import dynamodb_stream_event, s3_object_created_event
 from dispatch.router import NOT_OURS, UnknownEvent, event_sources, route
+from tests import corpus, events
 
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "events"
-
-
-def corpus(name):
-    path = CORPUS / name
-    if not path.exists():
-        pytest.skip(f"reference corpus not found at {path} (../shared/corpus is not beside the repo)")
-    return json.loads(path.read_text())
+S3_PUTS = events.params("s3-put.json") + corpus.params(
+    "events", "aws-sam-cli/S3Put.json", "aws-docs/s3-put-doc-example.json"
+)
+STREAMS = events.params(
+    "dynamodb-stream-subscribers.json", "dynamodb-stream-other-table.json"
+) + corpus.params("events", "powertools/dynamoStreamEvent.json", "aws-sam-cli/DynamoDBUpdate.json")
+# Only a versioned bucket's events name the version; the local folder keeps none.
+VERSIONED_ONLY = {"Records.s3.object.versionId"}
 
 
 def shape(value):
@@ -39,25 +40,32 @@ def keys_of(value, prefix=""):
     return set()
 
 
-def test_local_s3_event_has_the_shape_aws_sends():
+@pytest.mark.parametrize("path", S3_PUTS)
+def test_local_s3_event_has_the_shape_aws_sends(path):
     """The app's own S3 event has every field of AWS's put event, with the same types."""
-    reference = corpus("aws-sam-cli/S3Put.json")
+    reference = events.load(path)
     local = s3_object_created_event("local-media", "uploads/a b.jpg", 10)
-    assert keys_of(reference) <= keys_of(local)
-    assert shape(local)["Records"][0]["s3"]["object"] == shape(reference)["Records"][0]["s3"]["object"]
+    assert keys_of(reference) - VERSIONED_ONLY <= keys_of(local)
+    reference_object = shape(reference)["Records"][0]["s3"]["object"]
+    reference_object.pop("versionId", None)
+    assert shape(local)["Records"][0]["s3"]["object"] == reference_object
     assert local["Records"][0]["s3"]["object"]["key"] == "uploads/a+b.jpg"
 
 
-def test_local_stream_event_has_the_shape_aws_sends():
+@pytest.mark.parametrize("path", STREAMS)
+def test_local_stream_event_has_the_shape_aws_sends(path):
     """The app's own DynamoDB stream record has every field of AWS's INSERT record."""
-    reference = corpus("powertools/dynamoStreamEvent.json")
-    insert = next(r for r in reference["Records"] if r["eventName"] == "INSERT")
+    insert = next(r for r in events.load(path)["Records"] if r["eventName"] == "INSERT")
     local = dynamodb_stream_event(
         "subscribers", "INSERT", {"email": {"S": "a@example.com"}}, {"email": {"S": "a@example.com"}}
     )
     # Item attributes differ by table; the envelope must not.
     envelope = {k for k in keys_of(insert) if not k.startswith(("dynamodb.Keys.", "dynamodb.NewImage."))}
     assert envelope <= keys_of(local["Records"][0])
+    assert (
+        shape(local["Records"][0])["dynamodb"]["SequenceNumber"]
+        == shape(insert)["dynamodb"]["SequenceNumber"]
+    )
     assert local["Records"][0]["dynamodb"]["StreamViewType"] == "NEW_IMAGE"
 
 
@@ -93,11 +101,30 @@ def test_everything_else_goes_to_zappa(event):
     assert route(event) is NOT_OURS
 
 
-def test_both_spellings_of_event_source_are_read():
-    """SNS spells it `EventSource`; S3 and DynamoDB `eventSource`."""
-    sns = corpus("aws-sam-cli/Sns.json")
-    assert event_sources(sns["Records"]) == {"aws:sns"}
-    assert event_sources(corpus("aws-sam-cli/S3Put.json")["Records"]) == {"aws:s3"}
+SOURCES = {
+    "aws:sns": events.params("sns-ses-complaint.json", "sns-plain-message.json")
+    + corpus.params("events", "aws-sam-cli/Sns.json"),
+    "aws:s3": events.params("s3-put.json", "s3-delete.json")
+    + corpus.params("events", "aws-sam-cli/S3Put.json"),
+    "aws:dynamodb": STREAMS,
+    "aws:sqs": events.params("sqs-failed-records.json"),
+}
+
+
+@pytest.mark.parametrize(
+    ("path", "source"),
+    [pytest.param(*case.values, source, id=case.id) for source, cases in SOURCES.items() for case in cases],
+)
+def test_both_spellings_of_event_source_are_read(path, source):
+    """SNS spells it `EventSource`; S3, DynamoDB and SQS `eventSource`."""
+    assert event_sources(events.load(path)["Records"]) == {source}
+
+
+def test_an_sqs_delivery_is_nobodys_and_raises():
+    """The failed-records queue is read by `replay_failed`, never delivered to the function:
+    a trigger wired to it by mistake fails loudly instead of swallowing the failures."""
+    with pytest.raises(UnknownEvent, match="aws:sqs"):
+        route(events.load("sqs-failed-records.json"))
 
 
 def test_entry_point_hands_http_to_zappas_handler(monkeypatch):
@@ -110,7 +137,7 @@ def test_entry_point_hands_http_to_zappas_handler(monkeypatch):
     monkeypatch.setattr(zappa.handler, "lambda_handler", lambda event, context: seen.append(event) or "zappa")
     assert entry.handler({"httpMethod": "GET", "path": "/"}, None) == "zappa"
     assert seen == [{"httpMethod": "GET", "path": "/"}]
-    assert entry.handler(corpus("aws-docs/s3-test-event.json"), None) == {"ignored": "s3:TestEvent"}
+    assert entry.handler(events.load("s3-test-event.json"), None) == {"ignored": "s3:TestEvent"}
 
 
 def test_the_router_knows_exactly_the_tasks_zappa_schedules():

@@ -12,24 +12,17 @@ import re
 import time
 import urllib.request
 from email.utils import parseaddr
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import expect
 
+from tests import corpus
 from tests.e2e.conftest import ARTIFACTS, E2E_MAX_UPLOAD_MB, EDITOR_PASSWORD, EDITOR_USERNAME
 
 pytestmark = pytest.mark.e2e
 
-CORPUS_PHOTO = (
-    Path(__file__).resolve().parents[3]
-    / "shared"
-    / "corpus"
-    / "images"
-    / "exif-orientation"
-    / "Landscape_6.jpg"
-)
+CORPUS_PHOTO = corpus.ROOT / "images" / "exif-orientation" / "Landscape_6.jpg"
 TITLE = "Fog over the harbour at dawn"
 SEARCH_WORD = "zephyrine"
 TAG = "Coastlines"

@@ -1,6 +1,8 @@
 """The CloudFormation templates as CloudFormation reads them, and what moto can make of them."""
 
+import json
 import re
+from collections import ChainMap
 from pathlib import Path
 
 import pytest
@@ -12,8 +14,12 @@ EDGE_TEMPLATE = INFRA / "edge.yaml"
 ALARMS_TEMPLATE = INFRA / "alarms.yaml"
 WAF_TEMPLATE = INFRA / "waf.yaml"
 
+TEMPLATES = {"data": DATA_TEMPLATE, "edge": EDGE_TEMPLATE, "alarms": ALARMS_TEMPLATE, "waf": WAF_TEMPLATE}
+ZAPPA_SETTINGS = INFRA.parent / "zappa_settings.json"
+
 # The names the tests deploy under: what the README's commands use for the prod stage.
 REGION = "eu-west-1"
+ACCOUNT = "123456789012"  # moto's
 DATA_STACK = "blog-data-prod"
 FUNCTION = "blog-prod"
 
@@ -29,6 +35,23 @@ PSEUDO_PARAMETERS = {"AWS::AccountId", "AWS::NoValue", "AWS::Partition", "AWS::R
 def load(path: Path) -> dict:
     """The template with its short-form tags (!Ref, !Sub...) in their long form ({"Ref": ...})."""
     return cfn_yaml.load(str(path))
+
+
+def loaded() -> dict[str, dict]:
+    """Every template, loaded, by its short name (data, edge, alarms, waf)."""
+    return {name: load(path) for name, path in TEMPLATES.items()}
+
+
+def zappa_stages() -> dict[str, dict]:
+    """zappa_settings.json's stages as Zappa reads them (`extends` merged in)."""
+    settings = json.loads(ZAPPA_SETTINGS.read_text())
+
+    def stage(name):
+        config = dict(settings[name])
+        parent = config.pop("extends", None)
+        return {**stage(parent), **config} if parent else config
+
+    return {name: stage(name) for name in settings}
 
 
 def references(node) -> set[str]:
@@ -119,3 +142,113 @@ def create_stack(cfn, name: str, body: str, **parameters) -> dict[str, str]:
     [stack] = cfn.describe_stacks(StackName=name)["Stacks"]
     assert stack["StackStatus"] == "CREATE_COMPLETE", stack.get("StackStatusReason")
     return {o["OutputKey"]: o.get("OutputValue") for o in stack.get("Outputs", [])}
+
+
+def arguments_of(function: str, node):
+    """Every argument `function` (say "Fn::ImportValue") is given anywhere in `node`."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from [value] if key == function else arguments_of(function, value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from arguments_of(function, item)
+
+
+def imported_outputs(node) -> set[str]:
+    """The data stack's outputs `node` imports (`Fn::ImportValue` of "${DataStackName}-<Output>")."""
+    found = set()
+    for value in arguments_of("Fn::ImportValue", node):
+        name = value.get("Fn::Sub") if isinstance(value, dict) else value
+        assert isinstance(name, str) and name.startswith("${DataStackName}-"), value
+        found.add(name.removeprefix("${DataStackName}-"))
+    return found
+
+
+def evaluate(node, values: dict, conditions: dict[str, bool] | None = None):
+    """`node` with CloudFormation's intrinsic functions worked out. `values`: what `Ref`,
+    `Fn::GetAtt` ("Name.Attribute") and `Fn::ImportValue` (the export's name) give. A list
+    loses its `AWS::NoValue` items, as CloudFormation drops them."""
+    conditions = conditions or {}
+    if isinstance(node, list):
+        items = [evaluate(item, values, conditions) for item in node]
+        return [item for item in items if item is not NO_VALUE]
+    if not isinstance(node, dict):
+        return node
+    if len(node) != 1 or not next(iter(node)).startswith(("Fn::", "Ref", "Condition")):
+        items = {key: evaluate(value, values, conditions) for key, value in node.items()}
+        return {key: value for key, value in items.items() if value is not NO_VALUE}
+    [(function, argument)] = node.items()
+    if function == "Ref":
+        return NO_VALUE if argument == "AWS::NoValue" else values[argument]
+    if function == "Fn::GetAtt":
+        name, attribute = argument if isinstance(argument, list) else argument.split(".", 1)
+        return values[f"{name}.{attribute}"]
+    if function == "Fn::ImportValue":
+        return values[evaluate(argument, values, conditions)]
+    if function == "Fn::Sub":
+        text, variables = (argument, {}) if isinstance(argument, str) else argument
+        known = ChainMap({k: evaluate(v, values, conditions) for k, v in variables.items()}, values)
+        return re.sub(r"\$\{([^!}][^}]*)\}", lambda m: str(known[m.group(1)]), text)
+    if function == "Fn::Select":
+        index, items = (evaluate(a, values, conditions) for a in argument)
+        return items[int(index)]
+    if function == "Fn::Split":
+        separator, text = (evaluate(a, values, conditions) for a in argument)
+        return text.split(separator)
+    if function == "Fn::Join":
+        separator, items = (evaluate(a, values, conditions) for a in argument)
+        return separator.join(items)
+    if function == "Fn::Equals":
+        first, second = (evaluate(a, values, conditions) for a in argument)
+        return first == second
+    if function == "Fn::Not":
+        return not evaluate(argument[0], values, conditions)
+    if function == "Fn::If":
+        name, when_true, when_false = argument
+        return evaluate(when_true if conditions[name] else when_false, values, conditions)
+    if function == "Condition":
+        return conditions[argument]
+    raise NotImplementedError(function)
+
+
+NO_VALUE = object()
+
+
+def decide_conditions(template: dict, values: dict) -> dict[str, bool]:
+    """Every condition of `template`, for the parameters in `values`."""
+    decided: dict[str, bool] = {}
+    pending = dict(template.get("Conditions", {}))
+    while pending:
+        for name, node in list(pending.items()):
+            try:
+                decided[name] = evaluate(node, values, decided)
+            except KeyError:
+                continue  # names a condition not decided yet
+            del pending[name]
+    return decided
+
+
+def resource_policies(template: dict):
+    """(logical id, statement) for every statement of a resource-based policy: buckets,
+    queues and topics, and each Lambda permission as the statement it adds."""
+    for name, resource in template["Resources"].items():
+        properties = resource.get("Properties", {})
+        if resource["Type"] in {"AWS::S3::BucketPolicy", "AWS::SQS::QueuePolicy", "AWS::SNS::TopicPolicy"}:
+            for statement in properties["PolicyDocument"]["Statement"]:
+                yield name, statement
+        elif resource["Type"] == "AWS::Lambda::Permission":
+            condition = {}
+            if "SourceArn" in properties:
+                condition.setdefault("ArnLike", {})["AWS:SourceArn"] = properties["SourceArn"]
+            if "SourceAccount" in properties:
+                condition.setdefault("StringEquals", {})["AWS:SourceAccount"] = properties["SourceAccount"]
+            principal = properties["Principal"]
+            yield (
+                name,
+                {
+                    "Effect": "Allow",
+                    "Principal": principal if principal == "*" else {"Service": principal},
+                    "Action": properties["Action"],
+                    "Condition": condition,
+                },
+            )

@@ -1,9 +1,15 @@
 """The CloudFront distribution in infra/edge.yaml, read from the template (moto does not make
-CloudFront from CloudFormation): which path goes where, what is cached, what reaches the origin."""
+CloudFront from CloudFormation): which path goes where, that nothing personal is cached or
+shared, and that what reaches the app is what the app reads (its query parameters, its
+cross-site and origin headers, its security headers). Who may read the buckets behind it:
+test_permissions.py."""
 
+import ast
 import fnmatch
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 
 from tests.infra.cfn import EDGE_TEMPLATE, load
 
@@ -14,11 +20,12 @@ ORIGINS = {origin["Id"]: origin for origin in CONFIG["Origins"]}
 BEHAVIOURS = {b["PathPattern"]: b for b in CONFIG["CacheBehaviors"]}
 ALL_BEHAVIOURS = [CONFIG["DefaultCacheBehavior"], *CONFIG["CacheBehaviors"]]
 
+# AWS's managed policies, by id: what each does is AWS's documentation, written out here.
 CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
-CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"
-ALL_VIEWER_EXCEPT_HOST = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
-ALL_METHODS = {"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "POST", "DELETE"}
-SUBSCRIPTION_PATTERNS = ["/subscribe/*", "/api/v1/subscribers/*", "/confirm/*", "/unsubscribe/*"]
+CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"  # no cookies, headers or query strings in the key
+ALL_VIEWER_EXCEPT_HOST = "b689b0a8-53d0-40ab-baf2-68738e2966ac"  # every cookie, every header but Host
+MANAGED_ORIGIN_REQUESTS = {ALL_VIEWER_EXCEPT_HOST: {"cookies": True, "host": False}}
+WRITES = {"PUT", "PATCH", "POST", "DELETE"}
 
 
 def resource_of(reference):
@@ -59,28 +66,10 @@ def test_each_kind_of_path_reaches_its_behaviour(path, expected):
     assert behaviour_for(path) == expected
 
 
-def test_pages_and_api_are_cached_as_the_origin_says_without_cookies():
-    """MinTTL and DefaultTTL 0: the origin's Cache-Control decides, no header means no caching."""
-    default = CONFIG["DefaultCacheBehavior"]
-    cache = resource_of(default["CachePolicyId"])["Properties"]["CachePolicyConfig"]
-    key = cache["ParametersInCacheKeyAndForwardedToOrigin"]
-
-    assert default["TargetOriginId"] == "api"
-    assert (cache["MinTTL"], cache["DefaultTTL"]) == (0, 0)
-    assert cache["MaxTTL"] >= 86400
-    assert key["CookiesConfig"] == {"CookieBehavior": "none"}
-    assert key["HeadersConfig"] == {"HeaderBehavior": "none"}
-    assert key["EnableAcceptEncodingGzip"] is key["EnableAcceptEncodingBrotli"] is True
-    assert default["Compress"] is True
-
-
 def _query_parameters_read(root):
     """Every literal query parameter the public code reads: request.GET.get("x"),
     request.GET["x"], and the API's _bounded(request, "x") and _query_int(request, "x", ...).
     The admin and the editor's views are left out: CloudFront never caches /admin/*."""
-    import ast
-    from pathlib import Path
-
     found = {}
     for path in sorted(Path(root).glob("*.py")):
         if path.stem in {"admin", "editor", "admin_forms", "admin_pages", "events_admin"}:
@@ -129,96 +118,115 @@ def test_the_cache_key_holds_exactly_the_query_parameters_the_site_reads():
     assert {"page", "q", "tag", "author"} <= set(read)  # the scan itself still finds them
 
 
-def test_pages_and_api_take_reads_and_uncached_cors_preflights_only():
-    default = CONFIG["DefaultCacheBehavior"]
-
-    assert set(default["AllowedMethods"]) == {"GET", "HEAD", "OPTIONS"}
-    assert set(default["CachedMethods"]) == {"GET", "HEAD"}
+def caches(behaviour):
+    return behaviour["CachePolicyId"] != CACHING_DISABLED
 
 
-def origin_request_config(behaviour):
-    policy = resource_of(behaviour["OriginRequestPolicyId"])["Properties"]
-    return policy["OriginRequestPolicyConfig"]
+def forwards(behaviour):
+    """(cookies?, Host?, [named headers]) that reach the origin for a behaviour."""
+    policy = behaviour.get("OriginRequestPolicyId")
+    if policy is None:
+        return False, False, []
+    if isinstance(policy, str):
+        managed = MANAGED_ORIGIN_REQUESTS[policy]
+        return managed["cookies"], managed["host"], ["*"]
+    config = resource_of(policy)["Properties"]["OriginRequestPolicyConfig"]
+    headers = config["HeadersConfig"].get("Headers", [])
+    assert config["HeadersConfig"]["HeaderBehavior"] in {"none", "whitelist"}
+    return config["CookiesConfig"]["CookieBehavior"] != "none", "Host" in headers, headers
 
 
-def test_public_routes_forward_no_cookies_and_only_preflight_headers():
-    """Pages must not see a reader's cookies, and API Gateway answers only to its own Host;
-    the viewer's address comes as CloudFront saw it."""
-    config = origin_request_config(CONFIG["DefaultCacheBehavior"])
-
-    assert config["CookiesConfig"] == {"CookieBehavior": "none"}
-    assert config["HeadersConfig"] == {
-        "HeaderBehavior": "whitelist",
-        "Headers": [
-            "Access-Control-Request-Method",
-            "Access-Control-Request-Headers",
-            "CloudFront-Viewer-Address",
-        ],
-    }
-    assert config["QueryStringsConfig"] == {"QueryStringBehavior": "all"}
+def cache_key(behaviour):
+    """(cookies?, headers) in the cache key of a behaviour's own cache policy."""
+    policy = behaviour["CachePolicyId"]
+    if isinstance(policy, str):
+        assert policy in {CACHING_DISABLED, CACHING_OPTIMIZED}, policy
+        return False, []
+    key = resource_of(policy)["Properties"]["CachePolicyConfig"]["ParametersInCacheKeyAndForwardedToOrigin"]
+    return key["CookiesConfig"]["CookieBehavior"] != "none", key["HeadersConfig"].get("Headers", [])
 
 
-@pytest.mark.parametrize("pattern", ["/admin/*", "/preview/*"])
-def test_admin_and_previews_are_never_cached_and_get_their_cookies(pattern):
-    behaviour = BEHAVIOURS[pattern]
-
-    assert behaviour["TargetOriginId"] == "api"
-    assert behaviour["CachePolicyId"] == CACHING_DISABLED
-    assert behaviour["OriginRequestPolicyId"] == ALL_VIEWER_EXCEPT_HOST
-    assert set(behaviour["AllowedMethods"]) == ALL_METHODS
-
-
-@pytest.mark.parametrize("pattern", SUBSCRIPTION_PATTERNS)
-def test_subscription_routes_take_posts_uncached_and_need_no_cookies(pattern):
-    """One-click unsubscribe is a cookieless POST from the mail provider."""
-    behaviour = BEHAVIOURS[pattern]
-
-    assert behaviour["TargetOriginId"] == "api"
-    assert set(behaviour["AllowedMethods"]) == ALL_METHODS
-    assert behaviour["CachePolicyId"] == CACHING_DISABLED
-    assert behaviour["OriginRequestPolicyId"] == {"Ref": "SubscriptionOriginRequestPolicy"}
+@pytest.mark.parametrize("behaviour", ALL_BEHAVIOURS, ids=lambda b: b.get("PathPattern", "default"))
+def test_nothing_personal_is_cached_or_shared(behaviour):
+    """A behaviour that lets cookies through (sessions, CSRF) or takes writes is never cached;
+    one that caches keeps cookies out of both the key and the origin's request, so one copy
+    serves every reader and none is anyone's own."""
+    cookies, _, headers = forwards(behaviour)
+    writes = WRITES & set(behaviour["AllowedMethods"])
+    if cookies or writes:
+        assert not caches(behaviour)
+        assert behaviour["TargetOriginId"] == "api", "only the app takes writes and cookies"
+    if caches(behaviour):
+        assert cache_key(behaviour) == (False, [])
+        assert not cookies and "Authorization" not in headers and "*" not in headers
+        assert set(behaviour["CachedMethods"]) <= {"GET", "HEAD"}
 
 
-def test_subscription_routes_forward_the_headers_of_the_cross_site_check_but_no_cookies():
-    """Without a CSRF cookie, welcome/protection.py refuses cross-site posts by Origin and
-    Sec-Fetch-Site; CloudFront must pass both, or every post would look like a non-browser's."""
-    config = origin_request_config(BEHAVIOURS["/subscribe/*"])
-
-    assert config["CookiesConfig"] == {"CookieBehavior": "none"}
-    assert config["HeadersConfig"]["HeaderBehavior"] == "whitelist"
-    assert {"Origin", "Sec-Fetch-Site"} <= set(config["HeadersConfig"]["Headers"])
-    assert "Host" not in config["HeadersConfig"]["Headers"]
+def test_pages_are_cached_as_long_as_the_app_says_and_not_without_it():
+    """The app's Cache-Control decides (s-maxage for readers' pages, none for the rest): a
+    response without one is not cached, and none is kept longer than it says."""
+    cache = resource_of(CONFIG["DefaultCacheBehavior"]["CachePolicyId"])["Properties"]["CachePolicyConfig"]
+    assert (cache["MinTTL"], cache["DefaultTTL"]) == (0, 0)
 
 
-@pytest.mark.parametrize(("pattern", "origin"), [("/static/*", "static"), ("/renditions/*", "media")])
-def test_static_files_and_media_come_from_s3_through_origin_access_control(pattern, origin):
-    behaviour = BEHAVIOURS[pattern]
-    s3 = ORIGINS[origin]
-    access = RESOURCES["OriginAccessControl"]["Properties"]["OriginAccessControlConfig"]
-    bucket = "Static" if origin == "static" else "Media"
+@pytest.mark.parametrize(
+    "behaviour",
+    [b for b in ALL_BEHAVIOURS if b["TargetOriginId"] == "api"],
+    ids=lambda b: b.get("PathPattern", "default"),
+)
+def test_the_app_gets_its_own_host_and_the_address_cloudfront_saw(behaviour):
+    """API Gateway answers only to its own Host; the app limits rates by the viewer's address
+    as CloudFront saw it (blog/origin.py), which a client cannot write."""
+    from blog import origin
 
-    assert behaviour["TargetOriginId"] == origin
-    assert behaviour["CachePolicyId"] == CACHING_OPTIMIZED
-    assert set(behaviour["AllowedMethods"]) == {"GET", "HEAD"}
-    assert "OriginRequestPolicyId" not in behaviour
-    assert s3["OriginAccessControlId"] == {"Fn::GetAtt": ["OriginAccessControl", "Id"]}
-    assert s3["S3OriginConfig"] == {"OriginAccessIdentity": ""}
-    assert s3["DomainName"] == {
-        "Fn::ImportValue": {"Fn::Sub": f"${{DataStackName}}-{bucket}BucketRegionalDomainName"}
-    }
-    assert "OriginPath" not in s3  # a public path is the object's key
-    assert access["OriginAccessControlOriginType"] == "s3"
-    assert access["SigningBehavior"] == "always"
-    assert access["SigningProtocol"] == "sigv4"
+    _, host, headers = forwards(behaviour)
+    assert not host
+    viewer = origin.VIEWER_ADDRESS.removeprefix("HTTP_").replace("_", "-").lower()
+    assert "*" in headers or viewer in [h.lower() for h in headers]
 
 
-def test_api_origin_is_api_gateway_over_https_at_zappas_stage():
+def _headers_read(module):
+    """Every literal header name `request.headers.get("...")` reads in `module`."""
+    tree = ast.parse(Path(module.__file__).read_text())
+    return {
+        node.args[0].value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get"
+        and isinstance(node.func.value, ast.Attribute) and node.func.value.attr == "headers"
+        and node.args and isinstance(node.args[0], ast.Constant)
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "path", ["/subscribe/", "/api/v1/subscribers/", "/confirm/abc/", "/unsubscribe/abc/"]
+)
+def test_subscription_routes_pass_what_the_cross_site_check_reads(path):
+    """Without a CSRF cookie (none reaches these routes), welcome/protection.py refuses
+    cross-site posts by the headers it reads: CloudFront must pass each of them."""
+    from welcome import protection
+
+    behaviour = BEHAVIOURS[behaviour_for(path)]
+    cookies, _, headers = forwards(behaviour)
+    read = _headers_read(protection)
+
+    assert {"Origin", "Sec-Fetch-Site"} <= read  # the scan still finds them
+    assert not cookies
+    assert read <= set(headers) or "*" in headers
+    assert "POST" in behaviour["AllowedMethods"] and not caches(behaviour)
+
+
+def test_the_app_is_reached_only_through_cloudfront():
+    """Every request to the app carries the origin secret in the header blog/origin.py checks,
+    from the stack's parameter (the function loads the same SSM parameter); over TLS only."""
+    from blog import origin
+
     api = ORIGINS["api"]
+    [header] = api["OriginCustomHeaders"]
 
-    assert api["DomainName"] == {"Ref": "ApiDomainName"}
-    assert api["OriginPath"] == {"Ref": "ApiStagePath"}
+    assert "HTTP_" + header["HeaderName"].upper().replace("-", "_") == origin.HEADER
+    assert header["HeaderValue"] == {"Ref": "OriginVerifySecret"}
     assert api["CustomOriginConfig"]["OriginProtocolPolicy"] == "https-only"
-    assert api["CustomOriginConfig"]["OriginSSLProtocols"] == ["TLSv1.2"]
+    assert set(api["CustomOriginConfig"]["OriginSSLProtocols"]) <= {"TLSv1.2", "TLSv1.3"}
 
 
 @pytest.mark.parametrize("behaviour", ALL_BEHAVIOURS, ids=lambda b: b.get("PathPattern", "default"))
@@ -227,65 +235,19 @@ def test_every_behaviour_is_https_and_carries_the_security_headers(behaviour):
     assert behaviour["ResponseHeadersPolicyId"] == {"Ref": "SecurityHeadersPolicy"}
 
 
-def test_security_headers_match_what_django_sends():
-    config = RESOURCES["SecurityHeadersPolicy"]["Properties"]["ResponseHeadersPolicyConfig"]
-    headers = config["SecurityHeadersConfig"]
-
-    assert headers["StrictTransportSecurity"]["AccessControlMaxAgeSec"] >= 31536000
-    assert headers["StrictTransportSecurity"]["IncludeSubdomains"] is True
-    assert headers["ContentTypeOptions"] == {"Override": True}
-    assert headers["FrameOptions"] == {"FrameOption": "DENY", "Override": True}
-    assert headers["ReferrerPolicy"]["ReferrerPolicy"] == "strict-origin-when-cross-origin"
-    condition, csp, absent = headers["ContentSecurityPolicy"]["Fn::If"]
-    assert (condition, absent) == ("HasContentSecurityPolicy", {"Ref": "AWS::NoValue"})
-    assert csp == {"ContentSecurityPolicy": {"Ref": "ContentSecurityPolicy"}, "Override": False}
-    assert "frame-ancestors 'none'" in EDGE["Parameters"]["ContentSecurityPolicy"]["Default"]
-
-
-def test_distribution_speaks_http2_and_3_and_takes_an_optional_domain():
-    certificate = CONFIG["ViewerCertificate"]["Fn::If"]
-
-    assert CONFIG["HttpVersion"] == "http2and3"
-    assert CONFIG["Aliases"] == {"Fn::If": ["HasCustomDomain", {"Ref": "Aliases"}, {"Ref": "AWS::NoValue"}]}
-    assert certificate[0] == "HasCustomDomain"
-    assert certificate[1]["SslSupportMethod"] == "sni-only"
-    assert certificate[1]["MinimumProtocolVersion"] == "TLSv1.2_2021"
-    assert certificate[2] == {"CloudFrontDefaultCertificate": True}
-
-
-def bucket_policy(name):
-    return RESOURCES[name]["Properties"]["PolicyDocument"]["Statement"]
-
-
-THIS_DISTRIBUTION = {
-    "StringEquals": {
-        "AWS:SourceArn": {
-            "Fn::Sub": "arn:${AWS::Partition}:cloudfront::${AWS::AccountId}:distribution/${Distribution}"
-        }
-    }
-}
-
-
-def test_only_this_distribution_reads_renditions_and_never_originals():
-    allow, deny = bucket_policy("MediaBucketPolicy")
-    arn = {"Fn::ImportValue": {"Fn::Sub": "${DataStackName}-MediaBucketArn"}}
-
-    assert allow["Effect"] == "Allow"
-    assert allow["Principal"] == {"Service": "cloudfront.amazonaws.com"}
-    assert allow["Action"] == "s3:GetObject"
-    assert allow["Resource"] == [
-        {"Fn::Sub": ["${BucketArn}/renditions/*", {"BucketArn": arn}]},
+def test_security_headers_are_the_ones_django_sends():
+    """So the static files, the renditions and CloudFront's own errors carry what the app's
+    pages do; the app's own Content-Security-Policy wins where it sends one."""
+    headers = RESOURCES["SecurityHeadersPolicy"]["Properties"]["ResponseHeadersPolicyConfig"][
+        "SecurityHeadersConfig"
     ]
-    assert allow["Condition"] == THIS_DISTRIBUTION
-    assert (deny["Effect"], deny["Condition"]) == ("Deny", {"Bool": {"aws:SecureTransport": "false"}})
+    hsts = headers["StrictTransportSecurity"]
 
-
-def test_only_this_distribution_reads_the_static_bucket():
-    allow, deny = bucket_policy("StaticBucketPolicy")
-    arn = {"Fn::ImportValue": {"Fn::Sub": "${DataStackName}-StaticBucketArn"}}
-
-    assert allow["Principal"] == {"Service": "cloudfront.amazonaws.com"}
-    assert allow["Action"] == "s3:GetObject"
-    assert allow["Resource"] == {"Fn::Sub": ["${BucketArn}/*", {"BucketArn": arn}]}
-    assert allow["Condition"] == THIS_DISTRIBUTION
-    assert (deny["Effect"], deny["Condition"]) == ("Deny", {"Bool": {"aws:SecureTransport": "false"}})
+    assert hsts["AccessControlMaxAgeSec"] == settings.SECURE_HSTS_SECONDS
+    assert hsts["IncludeSubdomains"] is settings.SECURE_HSTS_INCLUDE_SUBDOMAINS
+    assert hsts["Preload"] is settings.SECURE_HSTS_PRELOAD
+    assert headers["ContentTypeOptions"]["Override"] is settings.SECURE_CONTENT_TYPE_NOSNIFF
+    assert headers["FrameOptions"]["FrameOption"] == settings.X_FRAME_OPTIONS
+    assert headers["ReferrerPolicy"]["ReferrerPolicy"] == settings.SECURE_REFERRER_POLICY
+    _, csp, _ = headers["ContentSecurityPolicy"]["Fn::If"]
+    assert csp["Override"] is False

@@ -1,91 +1,118 @@
-"""infra/waf.yaml and its place on the distribution: a CLOUDFRONT web ACL (us-east-1 only) whose
-rate-based rules block subscribe POSTs and admin login POSTs beyond a per-IP limit with a 429,
-and edge.yaml's optional WebAclArn parameter that puts it on the distribution."""
+"""infra/waf.yaml's rules, played on requests the way WAF reads them: which requests count
+against each per-IP rate limit (checked against the URLs the app really takes subscriptions
+and logins on), and what the client over the limit is told. The web ACL's place on the
+distribution: test_wiring.py."""
 
-from tests.infra.cfn import EDGE_TEMPLATE, WAF_TEMPLATE, load
+import urllib.parse
+
+import pytest
+from django.urls import reverse
+
+from tests.infra.cfn import WAF_TEMPLATE, decide_conditions, evaluate, load
 
 WAF = load(WAF_TEMPLATE)
-ACL = WAF["Resources"]["WebAcl"]["Properties"]
-EDGE = load(EDGE_TEMPLATE)
+VALUES = {"AWS::Region": "us-east-1", **{name: p["Default"] for name, p in WAF["Parameters"].items()}}
 
 
-def rate_rule(name="subscribe-rate-limit"):
-    [rule] = [r for r in ACL["Rules"] if isinstance(r, dict) and r.get("Name") == name]
-    return rule
+def acl(**parameters):
+    values = {**VALUES, **parameters}
+    return evaluate(WAF["Resources"]["WebAcl"]["Properties"], values, decide_conditions(WAF, values))
 
 
-def test_a_cloudfront_web_acl_that_allows_by_default_and_only_in_us_east_1():
-    assert ACL["Scope"] == "CLOUDFRONT"
-    assert ACL["DefaultAction"] == {"Allow": {}}
-    [assertion] = WAF["Rules"]["CloudFrontScopeLivesInUsEast1"]["Assertions"]
-    assert assertion["Assert"] == {"Fn::Equals": [{"Ref": "AWS::Region"}, "us-east-1"]}
-    assert WAF["Outputs"]["WebAclArn"]["Value"] == {"Fn::GetAtt": ["WebAcl", "Arn"]}
+RULES = {rule["Name"]: rule for rule in acl(UseCommonRuleSet="true")["Rules"]}
+TRANSFORMS = {"NONE": lambda v: v, "URL_DECODE": urllib.parse.unquote, "LOWERCASE": str.lower}
+CONSTRAINTS = {
+    "EXACTLY": lambda value, search: value == search,
+    "STARTS_WITH": str.startswith,
+    "ENDS_WITH": str.endswith,
+    "CONTAINS": lambda value, search: search in value,
+}
 
 
-def test_subscribe_posts_are_rate_limited_per_ip_over_five_minutes():
-    statement = rate_rule()["Statement"]["RateBasedStatement"]
-    assert statement["Limit"] == {"Ref": "SubscribeRateLimit"}
-    assert WAF["Parameters"]["SubscribeRateLimit"]["Default"] == 100
-    assert statement["EvaluationWindowSec"] == 300
+def matches(statement, method, path):
+    """WAF's reading of a statement for a request (the URI path is without its query)."""
+    [(kind, body)] = statement.items()
+    if kind == "AndStatement":
+        return all(matches(s, method, path) for s in body["Statements"])
+    if kind == "OrStatement":
+        return any(matches(s, method, path) for s in body["Statements"])
+    if kind == "NotStatement":
+        return not matches(body["Statement"], method, path)
+    assert kind == "ByteMatchStatement", kind
+    [field] = body["FieldToMatch"]
+    value = {"Method": method, "UriPath": path}[field]
+    for transformation in sorted(body["TextTransformations"], key=lambda t: t["Priority"]):
+        value = TRANSFORMS[transformation["Type"]](value)
+    return CONSTRAINTS[body["PositionalConstraint"]](value, body["SearchString"])
+
+
+def counted(rule, method, path):
+    return matches(RULES[rule]["Statement"]["RateBasedStatement"]["ScopeDownStatement"], method, path)
+
+
+def subscribe_paths():
+    return [reverse("welcome:subscribe"), reverse("welcome:api-subscribers")]
+
+
+def test_every_subscribe_post_counts_against_the_subscribe_limit():
+    """The form's and the API's, however the path is spelt (Django decodes `%73` as `s`)."""
+    for path in subscribe_paths():
+        encoded = f"/%{ord(path[1]):02X}{path[2:]}"
+        for spelling in (path, encoded, path.rstrip("/")):
+            assert counted("subscribe-rate-limit", "POST", spelling), spelling
+        assert not counted("subscribe-rate-limit", "GET", path)
+    for other in (reverse("blog:home"), "/api/v1/posts/", "/admin/login/"):
+        assert not counted("subscribe-rate-limit", "POST", other), other
+
+
+def test_every_admin_login_post_counts_against_the_login_limit():
+    """Django's own login URL, with or without its slash and however spelt; not the admin's
+    other pages, where an editor posts all day."""
+    login = reverse("admin:login")
+    for spelling in (login, login.rstrip("/"), login.replace("/login", "/%6Cogin")):
+        assert counted("admin-login-rate-limit", "POST", spelling), spelling
+    assert not counted("admin-login-rate-limit", "GET", login)
+    for other in ("/admin/blog/post/add/", "/admin/", *subscribe_paths()):
+        assert not counted("admin-login-rate-limit", "POST", other), other
+
+
+@pytest.mark.parametrize("rule", ["subscribe-rate-limit", "admin-login-rate-limit"])
+def test_a_client_over_a_limit_is_told_to_wait_out_the_window(rule):
+    """Counted per address as CloudFront saw it (a client cannot choose it, as it could
+    X-Forwarded-For), within what WAF accepts, and answered 429 with a Retry-After covering
+    the window and a body that exists."""
+    statement = RULES[rule]["Statement"]["RateBasedStatement"]
+    response = RULES[rule]["Action"]["Block"]["CustomResponse"]
+    [written] = [r for r in WAF["Resources"]["WebAcl"]["Properties"]["Rules"] if r.get("Name") == rule]
+    parameter = written["Statement"]["RateBasedStatement"]["Limit"]["Ref"]
+
     assert statement["AggregateKeyType"] == "IP"
-
-    method, paths = statement["ScopeDownStatement"]["AndStatement"]["Statements"]
-    assert method["ByteMatchStatement"]["FieldToMatch"] == {"Method": {}}
-    assert method["ByteMatchStatement"]["SearchString"] == "POST"
-    matches = [s["ByteMatchStatement"] for s in paths["OrStatement"]["Statements"]]
-    assert {m["SearchString"] for m in matches} == {"/subscribe", "/api/v1/subscribers"}
-    for match in matches:
-        assert match["FieldToMatch"] == {"UriPath": {}}
-        assert match["PositionalConstraint"] == "STARTS_WITH"
-        assert {"Priority": 0, "Type": "URL_DECODE"} in match["TextTransformations"]
-
-
-def test_over_the_limit_is_blocked_with_a_429_and_retry_after():
-    response = rate_rule()["Action"]["Block"]["CustomResponse"]
+    assert WAF["Parameters"][parameter]["MinValue"] >= 10  # WAF's floor for a rate-based rule
     assert response["ResponseCode"] == 429
-    assert {"Name": "Retry-After", "Value": "300"} in response["ResponseHeaders"]
-    assert response["CustomResponseBodyKey"] in ACL["CustomResponseBodies"]
-    assert rate_rule()["Priority"] == 0
+    assert {"Name": "Retry-After", "Value": str(statement["EvaluationWindowSec"])} in response[
+        "ResponseHeaders"
+    ]
+    assert response["CustomResponseBodyKey"] in acl()["CustomResponseBodies"]
 
 
-def test_admin_login_posts_are_rate_limited_per_ip_over_five_minutes():
-    """Beside the app's lockout per account and address: one address trying many accounts
-    (each attempt hashes a password, about a second of CPU) is stopped at the edge."""
-    rule = rate_rule("admin-login-rate-limit")
-    statement = rule["Statement"]["RateBasedStatement"]
-    assert statement["Limit"] == {"Ref": "AdminLoginRateLimit"}
-    assert WAF["Parameters"]["AdminLoginRateLimit"]["Default"] == 20
-    assert WAF["Parameters"]["AdminLoginRateLimit"]["MinValue"] == 10  # WAF's own floor
-    assert (statement["EvaluationWindowSec"], statement["AggregateKeyType"]) == (300, "IP")
-    method, path = statement["ScopeDownStatement"]["AndStatement"]["Statements"]
-    assert method["ByteMatchStatement"]["FieldToMatch"] == {"Method": {}}
-    assert method["ByteMatchStatement"]["SearchString"] == "POST"
-    match = path["ByteMatchStatement"]
-    assert (match["FieldToMatch"], match["PositionalConstraint"]) == ({"UriPath": {}}, "STARTS_WITH")
-    assert match["SearchString"] == "/admin/login"
-    assert {"Priority": 0, "Type": "URL_DECODE"} in match["TextTransformations"]
-    response = rule["Action"]["Block"]["CustomResponse"]
-    assert response["ResponseCode"] == 429
-    assert {"Name": "Retry-After", "Value": "300"} in response["ResponseHeaders"]
-    assert response["CustomResponseBodyKey"] in ACL["CustomResponseBodies"]
+@pytest.mark.parametrize("common", ["false", "true"])
+def test_rules_have_unique_names_and_priorities(common):
+    rules = acl(UseCommonRuleSet=common)["Rules"]
+    assert len({r["Name"] for r in rules}) == len({r["Priority"] for r in rules}) == len(rules)
 
 
-def test_rule_priorities_are_unique():
-    priorities = [r["Priority"] for r in ACL["Rules"] if "Priority" in r]
-    priorities += [r["Fn::If"][1]["Priority"] for r in ACL["Rules"] if "Fn::If" in r]
-    assert len(priorities) == len(set(priorities))
+def test_the_common_rule_set_is_optional_and_never_blocks_a_long_post():
+    """Off by default (it costs per request); on, its body-size rule only counts, since the
+    admin posts long Markdown bodies."""
+    assert [r["Name"] for r in acl()["Rules"]] == ["subscribe-rate-limit", "admin-login-rate-limit"]
+    common = RULES["aws-common-rule-set"]["Statement"]["ManagedRuleGroupStatement"]
+    assert (common["VendorName"], common["Name"]) == ("AWS", "AWSManagedRulesCommonRuleSet")
+    assert {"Name": "SizeRestrictions_BODY", "ActionToUse": {"Count": {}}} in common["RuleActionOverrides"]
 
 
-def test_the_common_rule_set_is_optional():
-    [conditional] = [r for r in ACL["Rules"] if "Fn::If" in r]
-    condition, rule, absent = conditional["Fn::If"]
-    assert (condition, absent) == ("CommonRules", {"Ref": "AWS::NoValue"})
-    assert rule["Statement"]["ManagedRuleGroupStatement"]["Name"] == "AWSManagedRulesCommonRuleSet"
-    assert WAF["Parameters"]["UseCommonRuleSet"]["Default"] == "false"
-
-
-def test_the_distribution_takes_the_web_acl_when_given():
-    config = EDGE["Resources"]["Distribution"]["Properties"]["DistributionConfig"]
-    assert config["WebACLId"] == {"Fn::If": ["HasWebAcl", {"Ref": "WebAclArn"}, {"Ref": "AWS::NoValue"}]}
-    assert EDGE["Parameters"]["WebAclArn"]["Default"] == ""
-    assert EDGE["Conditions"]["HasWebAcl"] == {"Fn::Not": [{"Fn::Equals": [{"Ref": "WebAclArn"}, ""]}]}
+@pytest.mark.parametrize(("region", "allowed"), [("us-east-1", True), ("eu-west-1", False)])
+def test_the_web_acl_is_for_cloudfront_and_made_only_where_cloudfront_finds_it(region, allowed):
+    [assertion] = WAF["Rules"]["CloudFrontScopeLivesInUsEast1"]["Assertions"]
+    assert acl()["Scope"] == "CLOUDFRONT"
+    assert acl()["DefaultAction"] == {"Allow": {}}
+    assert evaluate(assertion["Assert"], {"AWS::Region": region}) is allowed

@@ -4,18 +4,16 @@ import copy
 import io
 import json
 import urllib.parse
-from pathlib import Path
 
 import boto3
 import pytest
 from PIL import Image
 
 from dispatch.router import route
+from tests import corpus, events
 from tests.aws import mocked_aws
 from thumbnails.handler import TransientFailure, handle_s3_event
 
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "events"
-EVENTS = Path(__file__).resolve().parents[1] / "events"
 BUCKET = "media"
 
 
@@ -37,11 +35,9 @@ def keys(s3, prefix=""):
     return sorted(o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET, Prefix=prefix).get("Contents", []))
 
 
-def corpus(name):
-    path = CORPUS / name
-    if not path.exists():
-        pytest.skip(f"reference corpus not found at {path} (../shared/corpus is not beside the repo)")
-    return json.loads(path.read_text())
+def put_event(key):
+    """S3's notification of a put of `key` into the test bucket (tests/events/s3-put.json)."""
+    return retarget(events.load("s3-put.json"), key)
 
 
 def retarget(event, key):
@@ -54,32 +50,58 @@ def retarget(event, key):
 
 
 @pytest.mark.parametrize(
-    "name", ["aws-sam-cli/S3Put.json", "aws-docs/s3-put-doc-example.json", "powertools/s3Event.json",
-             "powertools/s3EventDecodedKey.json", "aws-sam-cli/S3Delete.json", "powertools/s3EventDeleteObject.json"],
+    "path",
+    events.params("s3-put-outside-uploads.json", "s3-delete.json")
+    + corpus.params(
+        "events", "aws-sam-cli/S3Put.json", "aws-docs/s3-put-doc-example.json", "powertools/s3Event.json",
+        "powertools/s3EventDecodedKey.json", "aws-sam-cli/S3Delete.json", "powertools/s3EventDeleteObject.json",
+    ),
 )  # fmt: skip
-def test_reference_events_outside_the_upload_prefix_do_nothing(s3, name):
-    """AWS's own sample events name keys outside `uploads/` (or deletions): nothing is read or
-    written, nothing fails."""
-    outcome = route(corpus(name))
-    assert outcome["done"] == [] and outcome["transient"] == []
-    assert len(outcome["skipped"]) == len(corpus(name)["Records"])
-    assert keys(s3) == []
-
-
-def test_s3_test_event_is_ignored(s3):
-    """The `s3:TestEvent` S3 sends when a notification is configured is acknowledged."""
-    assert route(corpus("aws-docs/s3-test-event.json")) == {"ignored": "s3:TestEvent"}
+def test_events_for_other_keys_or_deletions_do_nothing(s3, path):
+    """Puts outside `uploads/` (our own renditions among them) and deletions, even of an
+    upload: nothing is read or written, nothing fails, each record says why it was skipped."""
+    event = events.load(path)
+    for record in event["Records"]:
+        # The object is there: skipping must not depend on it being missing.
+        s3.put_object(
+            Bucket=BUCKET, Key=urllib.parse.unquote_plus(record["s3"]["object"]["key"]), Body=jpeg()
+        )
+        record["s3"]["bucket"]["name"] = BUCKET
+    before = keys(s3)
+    outcome = route(event)
+    assert outcome["done"] == [] and outcome["transient"] == [] and outcome["rejected"] == []
+    assert [r["why"] for r in outcome["skipped"]] == [
+        f"{r['eventName']} is not an upload" for r in event["Records"]
+    ]
+    assert keys(s3) == before
 
 
 @pytest.mark.parametrize(
-    "name",
-    ["aws-sam-cli/S3Put.json", "aws-docs/s3-put-doc-example.json", "powertools/s3EventDecodedKey.json"],
+    "path", events.params("s3-test-event.json") + corpus.params("events", "aws-docs/s3-test-event.json")
 )
-def test_reference_put_under_upload_prefix_makes_renditions(s3, name):
-    """AWS's put event shapes, pointed at an upload, give every rendition with the right
+def test_s3_test_event_is_ignored(s3, path):
+    """The `s3:TestEvent` S3 sends when a notification is configured is acknowledged."""
+    assert route(events.load(path)) == {"ignored": "s3:TestEvent"}
+    assert keys(s3) == []
+
+
+@pytest.mark.parametrize(
+    "path",
+    events.params("s3-put.json")
+    + corpus.params(
+        "events",
+        "aws-sam-cli/S3Put.json",
+        "aws-docs/s3-put-doc-example.json",
+        "powertools/s3EventDecodedKey.json",
+    ),
+)
+def test_a_put_under_the_upload_prefix_makes_renditions(s3, path):
+    """S3's put event, pointed at an upload, gives every rendition with the right
     Content-Type and a year-long immutable Cache-Control, plus a manifest."""
     s3.put_object(Bucket=BUCKET, Key="uploads/2026/11/Happy Face.jpg", Body=jpeg())
-    outcome = route(retarget(corpus(name), "uploads/2026/11/Happy Face.jpg"))
+    event = events.load(path)
+    event["Records"] = event["Records"][:1]
+    outcome = route(retarget(event, "uploads/2026/11/Happy Face.jpg"))
 
     assert [r["key"] for r in outcome["done"]] == ["uploads/2026/11/Happy Face.jpg"]
     made = keys(s3, "renditions/")
@@ -110,7 +132,7 @@ def test_reference_put_under_upload_prefix_makes_renditions(s3, name):
 def test_odd_keys_are_decoded(s3):
     """Spaces (sent as `+`), a literal `+`, unicode and an upper-case extension all decode to
     the real object key."""
-    event = json.loads((EVENTS / "s3-put-odd-keys.json").read_text())
+    event = events.load("s3-put-odd-keys.json")
     expected = ["uploads/2026/11/harbour at dawn.jpg", "uploads/2026/11/one+one=two.jpg",
                 "uploads/2026/11/café crème ☕.jpg", "uploads/2026/11/IMG_0001.JPG"]  # fmt: skip
     for key in expected:
@@ -123,7 +145,7 @@ def test_odd_keys_are_decoded(s3):
 
 def test_one_s3_client_per_container_whatever_the_records(s3, monkeypatch):
     """A warm container makes its S3 client once: not per record, not per event."""
-    event = json.loads((EVENTS / "s3-put-odd-keys.json").read_text())
+    event = events.load("s3-put-odd-keys.json")
     for record in event["Records"]:
         key = urllib.parse.unquote_plus(record["s3"]["object"]["key"])
         s3.put_object(Bucket=BUCKET, Key=key, Body=jpeg((400, 300)))
@@ -143,7 +165,7 @@ def test_one_s3_client_per_container_whatever_the_records(s3, monkeypatch):
 def test_duplicate_event_writes_the_same_renditions(s3):
     """The same event twice leaves byte-identical renditions and nothing extra."""
     s3.put_object(Bucket=BUCKET, Key="uploads/a.jpg", Body=jpeg())
-    event = retarget(corpus("aws-sam-cli/S3Put.json"), "uploads/a.jpg")
+    event = put_event("uploads/a.jpg")
     handle_s3_event(event)
     first = {k: s3.get_object(Bucket=BUCKET, Key=k)["Body"].read() for k in keys(s3, "renditions/")}
     handle_s3_event(event)
@@ -155,9 +177,9 @@ def test_out_of_order_events_leave_the_latest_upload(s3):
     """Two uploads to one key, their events delivered newest first: the renditions are the
     newest upload's, and a narrower re-upload leaves no stale wide rendition."""
     s3.put_object(Bucket=BUCKET, Key="uploads/b.jpg", Body=jpeg((2000, 1000)))
-    older_event = retarget(corpus("aws-sam-cli/S3Put.json"), "uploads/b.jpg")
+    older_event = put_event("uploads/b.jpg")
     s3.put_object(Bucket=BUCKET, Key="uploads/b.jpg", Body=jpeg((700, 500)))
-    newer_event = retarget(corpus("aws-sam-cli/S3Put.json"), "uploads/b.jpg")
+    newer_event = put_event("uploads/b.jpg")
     handle_s3_event(newer_event)
     handle_s3_event(older_event)
     assert keys(s3, "renditions/b/") == [
@@ -169,7 +191,7 @@ def test_out_of_order_events_leave_the_latest_upload(s3):
 
 def test_a_rendition_key_never_triggers_work(s3):
     """An event for one of our own renditions is skipped: the function cannot loop."""
-    outcome = handle_s3_event(json.loads((EVENTS / "s3-put-rendition-key.json").read_text()))
+    outcome = handle_s3_event(events.load("s3-put-rendition-key.json"))
     assert outcome["done"] == [] and len(outcome["skipped"]) == 1
     assert keys(s3) == []
 
@@ -182,7 +204,7 @@ def test_bad_upload_is_rejected_for_good(s3, body, reason):
     """A zero-byte, non-image or truncated upload is recorded as rejected with its reason,
     leaves no rendition (not even an old one), and is not retried (no exception)."""
     s3.put_object(Bucket=BUCKET, Key="uploads/c.jpg", Body=jpeg())
-    event = retarget(corpus("aws-sam-cli/S3Put.json"), "uploads/c.jpg")
+    event = put_event("uploads/c.jpg")
     handle_s3_event(event)
     s3.put_object(Bucket=BUCKET, Key="uploads/c.jpg", Body=body)
     outcome = handle_s3_event(event)
@@ -201,8 +223,8 @@ def test_transient_failure_retries_only_after_the_others_are_done(s3, monkeypatc
 
     s3.put_object(Bucket=BUCKET, Key="uploads/d1.jpg", Body=jpeg())
     s3.put_object(Bucket=BUCKET, Key="uploads/d2.jpg", Body=jpeg())
-    event = retarget(corpus("aws-sam-cli/S3Put.json"), "uploads/d1.jpg")
-    event["Records"].append(retarget(corpus("aws-sam-cli/S3Put.json"), "uploads/d2.jpg")["Records"][0])
+    event = put_event("uploads/d1.jpg")
+    event["Records"].append(put_event("uploads/d2.jpg")["Records"][0])
 
     real_read = objects.S3Objects.read
 
@@ -224,14 +246,14 @@ def test_transient_failure_retries_only_after_the_others_are_done(s3, monkeypatc
 
 def test_object_deleted_before_the_event_runs(s3):
     """An upload deleted before its event arrives is skipped, not retried forever."""
-    outcome = handle_s3_event(retarget(corpus("aws-sam-cli/S3Put.json"), "uploads/gone.jpg"))
+    outcome = handle_s3_event(put_event("uploads/gone.jpg"))
     assert outcome["skipped"][0]["why"] == "object no longer exists"
 
 
 def test_malformed_record_does_not_block_the_others(s3):
     """A record missing its `s3` part is dropped with a log; the next record is handled."""
     s3.put_object(Bucket=BUCKET, Key="uploads/e.jpg", Body=jpeg())
-    event = retarget(corpus("aws-sam-cli/S3Put.json"), "uploads/e.jpg")
+    event = put_event("uploads/e.jpg")
     event["Records"].insert(0, {"eventSource": "aws:s3", "eventName": "ObjectCreated:Put"})
     outcome = handle_s3_event(event)
     assert len(outcome["done"]) == 1 and len(outcome["skipped"]) == 1

@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 
 from tests.thumbnails.pictures import encode, with_repeated_scan
-from tests.thumbnails.test_handler import BUCKET, corpus, jpeg, keys, retarget, s3  # noqa: F401 (fixture)
+from tests.thumbnails.test_handler import BUCKET, jpeg, keys, put_event, s3  # noqa: F401 (fixture)
 from thumbnails import images, objects, rendering
 from thumbnails.handler import TransientFailure, handle_s3_event
 from thumbnails.objects import LocalObjects
@@ -15,7 +15,7 @@ from thumbnails.rendering import render_object
 
 
 def event(*upload_keys):
-    records = [retarget(corpus("aws-sam-cli/S3Put.json"), key)["Records"][0] for key in upload_keys]
+    records = [put_event(key)["Records"][0] for key in upload_keys]
     return {"Records": records}
 
 

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from PIL import Image, PngImagePlugin, features
 
-from tests.thumbnails.pictures import decoded, encode, mean_difference, photo
+from tests import corpus
+from tests.thumbnails.pictures import decoded, encode, mean_difference, photo, stored_with_orientation
 from thumbnails.images import ImageRejected, load_upright, render_renditions
 
 REPO = Path(__file__).resolve().parents[2]
-ORIENTATION = REPO.parent / "shared" / "corpus" / "images" / "exif-orientation"
 
 
 # --- widths and formats ---------------------------------------------------------------
@@ -97,27 +97,32 @@ def test_the_same_input_gives_the_same_bytes():
 # --- orientation ----------------------------------------------------------------------
 
 
-def orientation_photo(name: str) -> bytes:
-    path = ORIENTATION / name
-    if not path.is_file():
-        pytest.skip(
-            f"reference corpus not found at {ORIENTATION} (expected ../shared/corpus next to the repository)"
-        )
-    return path.read_bytes()
+ORIENTED = [
+    pytest.param(size, orientation, id=f"{kind}-{orientation}")
+    for kind, size in (("landscape", (480, 320)), ("portrait", (320, 480)))
+    for orientation in range(9)
+] + [pytest.param(path, None, id=case.id) for case in corpus.params("images/exif-orientation", "*_[0-8].jpg")
+     for path in case.values]  # fmt: skip
 
 
-@pytest.mark.parametrize("kind", ["Landscape", "Portrait"])
-@pytest.mark.parametrize("orientation", range(9))
-def test_every_exif_orientation_comes_out_upright(kind, orientation):
-    """Each `<kind>_N.jpg` (EXIF orientation N) looks like `<kind>_1.jpg` (already upright)."""
-    upright = decoded(
-        render_renditions(orientation_photo(f"{kind}_1.jpg"), widths=(320,), formats=("jpeg",))[0]
-    )
-    rendition = render_renditions(
-        orientation_photo(f"{kind}_{orientation}.jpg"), widths=(320,), formats=("jpeg",)
-    )[0]
-    img = decoded(rendition)
-    assert img.size == upright.size == ((320, 213) if kind == "Landscape" else (320, 480))
+def oriented(size_or_path, orientation):
+    """(stored bytes, the upright rendition they must give): a photo made here with EXIF
+    orientation 0-8, or a corpus file `<kind>_N.jpg` beside its upright `<kind>_1.jpg`."""
+    if orientation is not None:
+        data, upright = stored_with_orientation(size_or_path, orientation)
+        width = min(320, upright.width)
+        return data, upright.resize((width, round(upright.height * width / upright.width)))
+    upright = size_or_path.with_name(size_or_path.name.split("_")[0] + "_1.jpg").read_bytes()
+    return size_or_path.read_bytes(), decoded(render_renditions(upright, widths=(320,), formats=("jpeg",))[0])
+
+
+@pytest.mark.parametrize(("size_or_path", "orientation"), ORIENTED)
+def test_every_exif_orientation_comes_out_upright(size_or_path, orientation):
+    """A photo stored turned or mirrored, with the EXIF orientation that says so (or none),
+    comes out as it is seen: the same size and picture as the upright one, not its mirror."""
+    data, upright = oriented(size_or_path, orientation)
+    img = decoded(render_renditions(data, widths=(320,), formats=("jpeg",))[0])
+    assert img.size == upright.size
     assert mean_difference(img, upright) < 4
     # The threshold can tell a mirror image from the real thing.
     assert mean_difference(img.transpose(Image.Transpose.FLIP_LEFT_RIGHT), upright) > 12

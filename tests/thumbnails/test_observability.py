@@ -7,7 +7,7 @@ import pytest
 
 from dispatch.router import route
 from tests.emf import directive, metric_documents, printed_lines
-from tests.thumbnails.test_handler import BUCKET, corpus, jpeg, retarget, s3  # noqa: F401 (fixture)
+from tests.thumbnails.test_handler import BUCKET, jpeg, put_event, s3  # noqa: F401 (fixture)
 
 CONTEXT = SimpleNamespace(aws_request_id="8f5e-request")
 
@@ -20,7 +20,7 @@ def _json_lines(monkeypatch):
 def test_a_rendition_success_logs_the_key_and_counts_renditions_and_milliseconds(s3, capsys):  # noqa: F811
     s3.put_object(Bucket=BUCKET, Key="uploads/ok.jpg", Body=jpeg())
     capsys.readouterr()
-    route(retarget(corpus("aws-sam-cli/S3Put.json"), "uploads/ok.jpg"), CONTEXT)
+    route(put_event("uploads/ok.jpg"), CONTEXT)
 
     lines, _ = printed_lines(capsys)
     [line] = [line for line in lines if line.get("event_source") == "s3"]
@@ -39,7 +39,7 @@ def test_a_rendition_success_logs_the_key_and_counts_renditions_and_milliseconds
 def test_a_rejection_counts_a_failure_by_reason(s3, capsys):  # noqa: F811
     s3.put_object(Bucket=BUCKET, Key="uploads/bad.jpg", Body=b"<svg/>")
     capsys.readouterr()
-    route(retarget(corpus("aws-sam-cli/S3Put.json"), "uploads/bad.jpg"), CONTEXT)
+    route(put_event("uploads/bad.jpg"), CONTEXT)
 
     lines, _ = printed_lines(capsys)
     line = metric_documents(lines)["RenditionFailures"]
@@ -52,7 +52,7 @@ def test_a_rejection_counts_a_failure_by_reason(s3, capsys):  # noqa: F811
 def test_a_duplicate_event_logs_the_same_outcome_again(s3, capsys):  # noqa: F811
     """S3 may deliver twice: the second line is another `done` for the same key, same bytes."""
     s3.put_object(Bucket=BUCKET, Key="uploads/twice.jpg", Body=jpeg())
-    event = retarget(corpus("aws-sam-cli/S3Put.json"), "uploads/twice.jpg")
+    event = put_event("uploads/twice.jpg")
     route(event, CONTEXT)
     route(event, CONTEXT)
     lines, _ = printed_lines(capsys)
@@ -71,7 +71,7 @@ def test_a_transient_failure_is_an_error_line_and_a_failure_metric(s3, capsys, m
 
     monkeypatch.setattr(objects.S3Objects, "read", broken)
     with pytest.raises(TransientFailure):
-        route(retarget(corpus("aws-sam-cli/S3Put.json"), "uploads/x.jpg"), CONTEXT)
+        route(put_event("uploads/x.jpg"), CONTEXT)
     lines, _ = printed_lines(capsys)
     line = metric_documents(lines)["RenditionFailures"]
     assert (line["outcome"], line["level"], line["reason"]) == ("failed", "ERROR", "transient")

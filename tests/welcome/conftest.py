@@ -3,36 +3,26 @@ and fresh AWS clients; `aws` adds moto's DynamoDB table (with a NEW_IMAGE stream
 SES (with a verified sender) and switches the settings to them."""
 
 import json
-from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from django.test import Client
 
 from common import aws as aws_clients
+from dispatch import replay
+from tests import events
 from welcome.store import _make_store
 
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
 REGION = "us-east-1"  # the region moto writes into its stream records
 TABLE = "subscribers"
 SENDER = "Field Notes <news@blog.example.com>"
-# SAM's reference SNS event comes from this topic; the handler trusts only the configured one.
-SES_TOPIC = "arn:aws:sns:us-east-1:123456789012:ExampleTopic"
-
-
-def corpus_json(*parts):
-    """A reference file from ../shared/corpus (outside the repository), or a skip saying so."""
-    path = CORPUS.joinpath(*parts)
-    if not path.is_file():
-        pytest.skip(f"reference corpus file {path} not found (../shared/corpus sits beside the repository)")
-    return json.loads(path.read_text())
+# The data stack's topic, which tests/events' SES notifications come from; the handler
+# trusts only the configured one.
+SES_TOPIC = events.load("sns-ses-delivery.json")["Records"][0]["Sns"]["TopicArn"]
 
 
 def sns_event(notification):
-    """An SES notification in the SNS envelope SAM's reference event has."""
-    event = corpus_json("events", "aws-sam-cli", "Sns.json")
-    event["Records"][0]["Sns"]["Message"] = json.dumps(notification)
-    return event
+    """An SES notification as SNS delivers it from our topic (tests/events' envelope)."""
+    return events.with_notification(events.load("sns-ses-delivery.json"), notification)
 
 
 def _clear_caches():
@@ -75,7 +65,9 @@ class MotoAws:
         return self.dynamodb.describe_table(TableName=self.table)["Table"]["LatestStreamArn"]
 
     def new_records(self):
-        """Stream records written since the last call, in the JSON shape Lambda delivers."""
+        """Stream records written since the last call, in the JSON shape Lambda delivers: read
+        back by replay's own reader (test_replay.py holds what it gives to a record written
+        out by hand), so no second copy of that conversion lives here."""
         arn = self.stream_arn
         shard = self.streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
         where = (
@@ -84,10 +76,20 @@ class MotoAws:
             else {"ShardIteratorType": "TRIM_HORIZON"}
         )
         iterator = self.streams.get_shard_iterator(StreamArn=arn, ShardId=shard, **where)["ShardIterator"]
-        records = self.streams.get_records(ShardIterator=iterator)["Records"]
-        if records:
-            self._after = records[-1]["dynamodb"]["SequenceNumber"]
-        return [lambda_record(record, arn) for record in records]
+        numbers = [
+            r["dynamodb"]["SequenceNumber"]
+            for r in self.streams.get_records(ShardIterator=iterator)["Records"]
+        ]
+        if not numbers:
+            return []
+        self._after = numbers[-1]
+        batch = {
+            "streamArn": arn,
+            "shardId": shard,
+            "startSequenceNumber": numbers[0],
+            "endSequenceNumber": numbers[-1],
+        }
+        return replay.stream_records(batch, self.streams)
 
     def sent(self):
         """SES's sent messages (raw MIME) in this account and region."""
@@ -95,20 +97,6 @@ class MotoAws:
         from moto.ses.models import ses_backends
 
         return list(ses_backends[DEFAULT_ACCOUNT_ID][REGION].sent_messages)
-
-
-def lambda_record(record, stream_arn):
-    """A record from dynamodbstreams GetRecords as Lambda passes it on: JSON types (the SDK
-    parsed the time into a datetime) and the stream's ARN."""
-    record = json.loads(json.dumps(record, default=_json_default))
-    record["eventSourceARN"] = stream_arn
-    return record
-
-
-def _json_default(value):
-    if isinstance(value, datetime):
-        return int(value.replace(tzinfo=value.tzinfo or UTC).timestamp())
-    raise TypeError(type(value))
 
 
 def event(*records):

@@ -1,11 +1,15 @@
 """On the embedded defaults the app delivers the stream's INSERT itself: the event must have
-the shape AWS sends (held here against a record read back from moto's stream and against the
-reference events), and it must reach the handler, which sends the welcome."""
+the shape AWS sends (held here against a record read back from moto's stream and against
+stream events written out as AWS delivers them), and it must reach the handler, which sends
+the welcome."""
 
+import re
+
+import pytest
 from django.core import mail
 
 from common import events as local
-from tests.welcome.conftest import corpus_json
+from tests import corpus, events
 from welcome import services
 from welcome.store import get_store
 
@@ -39,13 +43,37 @@ def test_the_local_insert_event_matches_a_real_stream_record(aws):
     )
 
 
-def test_the_local_insert_event_has_every_key_of_the_reference_inserts():
+@pytest.mark.parametrize(
+    "path",
+    events.params("dynamodb-stream-subscribers.json")
+    + corpus.params("events", "aws-sam-cli/DynamoDBUpdate.json", "powertools/dynamoStreamEvent.json"),
+)
+def test_the_local_insert_event_has_every_key_of_an_insert_aws_delivers(path):
     built = local.dynamodb_stream_event("subscribers", "INSERT", keys={"email": {"S": "a@example.com"}})
-    for path in (("aws-sam-cli", "DynamoDBUpdate.json"), ("powertools", "dynamoStreamEvent.json")):
-        reference = next(r for r in corpus_json("events", *path)["Records"] if r["eventName"] == "INSERT")
-        (record,) = built["Records"]
-        assert set(reference) <= set(record), path
-        assert set(reference["dynamodb"]) - {"NewImage"} <= set(record["dynamodb"]), path
+    reference = next(r for r in events.load(path)["Records"] if r["eventName"] == "INSERT")
+    (record,) = built["Records"]
+    assert set(reference) <= set(record)
+    assert set(reference["dynamodb"]) - {"NewImage"} <= set(record["dynamodb"])
+
+
+def test_the_local_insert_event_is_one_our_table_sends():
+    """Against an INSERT of our own table written out as Lambda delivers it: the same keys
+    and value types everywhere, the same item in the same DynamoDB JSON."""
+    (reference,) = [
+        r for r in events.load("dynamodb-stream-subscribers.json")["Records"] if r["eventName"] == "INSERT"
+    ]
+    change = reference["dynamodb"]
+    (built,) = local.dynamodb_stream_event(
+        "blog-prod-subscribers",
+        "INSERT",
+        keys=change["Keys"],
+        new_image=change["NewImage"],
+        region="us-east-1",
+    )["Records"]
+    assert _shape(built) == _shape(reference)
+    assert (built["dynamodb"]["Keys"], built["dynamodb"]["NewImage"]) == (change["Keys"], change["NewImage"])
+    arn = r"arn:aws:dynamodb:us-east-1:[0-9]{12}:table/blog-prod-subscribers/stream/.+"
+    assert re.fullmatch(arn, reference["eventSourceARN"]) and re.fullmatch(arn, built["eventSourceARN"])
 
 
 def test_subscribing_locally_delivers_the_welcome_through_the_handler(outbox):

@@ -5,6 +5,7 @@ them through the same handler, and deletes only the messages that succeeded."""
 
 import io
 import json
+import time
 from datetime import UTC, datetime
 
 import boto3
@@ -14,6 +15,7 @@ from django.core.management import CommandError, call_command
 
 from common import aws as aws_clients
 from dispatch import replay
+from tests import events
 from tests.welcome.conftest import REGION, sns_event
 from welcome import services
 from welcome.store import get_store
@@ -63,6 +65,65 @@ def on_failure_record(aws, address):
             "streamArn": arn,
         },
     }
+
+
+def json_types(value):
+    """The structure of a JSON value: each key's value's JSON type, recursively."""
+    if isinstance(value, dict):
+        return {key: json_types(item) for key, item in value.items()}
+    return type(value).__name__
+
+
+def test_records_read_back_from_the_stream_are_what_lambda_delivers(aws):
+    """GetRecords answers in the SDK's types (a datetime for the time, no stream ARN); replay
+    (and conftest's `new_records`) must rebuild the record Lambda would have delivered. Held
+    here to an INSERT of our table written out by hand (tests/events): the same keys and JSON
+    types throughout, the time in epoch seconds, the stream's own ARN, the item as stored."""
+    before = int(time.time())
+    services.subscribe("jane@example.com")
+    after = int(time.time()) + 1
+    [read] = [r for r in aws.new_records() if r["eventName"] == "INSERT"]
+    [written] = [
+        r for r in events.load("dynamodb-stream-subscribers.json")["Records"] if r["eventName"] == "INSERT"
+    ]
+
+    assert json_types(read) == json_types(written)
+    assert json.loads(json.dumps(read)) == read
+    change = read["dynamodb"]
+    assert before <= change["ApproximateCreationDateTime"] <= after
+    assert read["eventSourceARN"] == aws.stream_arn
+    assert (read["eventSource"], read["awsRegion"], change["StreamViewType"]) == (
+        "aws:dynamodb",
+        REGION,
+        "NEW_IMAGE",
+    )
+    assert change["Keys"] == {"email": {"S": "jane@example.com"}}
+    entry = get_store().get("jane@example.com")
+    assert change["NewImage"] == {
+        "email": {"S": "jane@example.com"},
+        "status": {"S": "pending"},
+        "created_at": {"S": entry.created_at},
+        "region": {"S": REGION},
+        "expires_at": {"N": str(entry.expires_at)},
+    }
+    assert change["SequenceNumber"].isdigit()
+
+
+def test_the_queues_messages_as_sqs_holds_them_are_read_back_into_events():
+    """The failed-records queue's two kinds of message, as SQS hands them out: an
+    asynchronous invocation's failure gives back the very event the function had; a stream
+    batch's failure names only where its records were, and a stream that is gone says so."""
+    async_failure, stream_failure = (r["body"] for r in events.load("sqs-failed-records.json")["Records"])
+
+    [event] = replay.events_in(async_failure)
+    assert event == json.loads(async_failure)["requestPayload"]
+    assert event["Records"][0]["eventSource"] == "aws:s3"
+
+    streams = boto3.client("dynamodbstreams", region_name=REGION)
+    with Stubber(streams) as stub:
+        stub.add_client_error("get_shard_iterator", "ResourceNotFoundException", "Stream not found", 400)
+        with pytest.raises(replay.Unreplayable, match="the stream or shard is gone"):
+            replay.events_in(stream_failure, streams)
 
 
 def messages(sqs, url):

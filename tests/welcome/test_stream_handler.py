@@ -1,5 +1,5 @@
-"""The stream handler, driven with records read back from moto's DynamoDB stream and with the
-reference events: exactly one welcome per subscriber, whatever is duplicated or replayed;
+"""The stream handler, driven with records read back from moto's DynamoDB stream and with
+stream events written out as AWS delivers them (tests/events): exactly one welcome per subscriber, whatever is duplicated or replayed;
 nothing for anything but a pending INSERT written in this region; per-record failures that
 name only the failed record, and never an empty identifier."""
 
@@ -12,7 +12,8 @@ from botocore.stub import Stubber
 
 from common import aws as aws_clients
 from dispatch.router import route
-from tests.welcome.conftest import corpus_json, create_table, event
+from tests import corpus, events
+from tests.welcome.conftest import create_table, event
 from welcome import services
 from welcome.store import get_store
 from welcome.subscriber import CONFIRMED, PENDING, REJECTED
@@ -120,13 +121,38 @@ def test_the_writers_region_is_the_one_that_sends(aws, monkeypatch):
 
 
 @pytest.mark.parametrize(
-    "path", [("aws-sam-cli", "DynamoDBUpdate.json"), ("powertools", "dynamoStreamEvent.json")]
+    "path",
+    events.params("dynamodb-stream-other-table.json")
+    + corpus.params("events", "aws-sam-cli/DynamoDBUpdate.json", "powertools/dynamoStreamEvent.json"),
 )
-def test_the_reference_stream_events_are_processed_without_sending_or_failing(aws, path):
+def test_another_tables_stream_events_are_processed_without_sending_or_failing(aws, path):
     """Records of another table's shape are not ours: nothing is sent, and nothing is reported
     failed (a record that can never succeed must not block the shard)."""
-    assert route(corpus_json("events", *path)) == {"batchItemFailures": []}
+    assert route(events.load(path)) == {"batchItemFailures": []}
     assert aws.sent() == []
+
+
+def test_our_tables_stream_as_aws_delivers_it_sends_one_welcome(aws):
+    """INSERT, MODIFY (the welcome's claim) and a TTL REMOVE of one subscriber, in one batch
+    as Lambda delivers them: the INSERT sends the welcome, the others nothing."""
+    from django.utils import timezone
+
+    from welcome.subscriber import Subscriber
+
+    batch = events.load("dynamodb-stream-subscribers.json")
+    [insert] = [r for r in batch["Records"] if r["eventName"] == "INSERT"]
+    address = insert["dynamodb"]["Keys"]["email"]["S"]
+    # The entry the INSERT announces, as subscribe stored it (the file's times are fixed; the
+    # store's are now, or the entry would have expired before its welcome).
+    now = timezone.now()
+    entry = Subscriber.new_pending(address, now=now, region=insert["awsRegion"], ttl_days=7)
+    assert get_store().add(entry, now=now)
+    assert [r["eventName"] for r in batch["Records"]] == ["INSERT", "MODIFY", "REMOVE"]
+
+    assert route(batch) == {"batchItemFailures": []}
+    assert recipients(aws) == [address]
+    assert route(batch) == {"batchItemFailures": []}
+    assert len(aws.sent()) == 1
 
 
 @pytest.mark.parametrize(
