@@ -1,10 +1,11 @@
-"""Local delivery: on the embedded defaults there is no S3 notification and no DynamoDB
-stream, so the app builds the event AWS would send, in the same JSON shape, and delivers it to
+"""Local delivery: on the embedded defaults there is no S3 notification, no DynamoDB stream
+and no SQS event source mapping, so the app builds the event AWS would send, in the same JSON shape, and delivers it to
 the same router the Lambda function uses. The handlers cannot tell the difference.
 
 Shapes follow the events AWS documents (see ../shared/corpus/events/ and the test that holds
 these against them)."""
 
+import hashlib
 import itertools
 import logging
 import os
@@ -86,6 +87,34 @@ def dynamodb_stream_event(table, event_name, keys, new_image=None, old_image=Non
     if old_image is not None:
         record["dynamodb"]["OldImage"] = old_image
     return {"Records": [record]}
+
+
+def sqs_event(messages, queue="newsletter", region=LOCAL_REGION):
+    """The batch Lambda's SQS event source mapping hands the function: one record per received
+    message (`id`, `receipt`, `body`, `receives`, `sent_at` and `first_received_at` in epoch
+    seconds, as newsletter.queue.LocalQueue gives them)."""
+    records = []
+    for message in messages:
+        body = message["body"]
+        records.append({
+            "messageId": message["id"],
+            "receiptHandle": message.get("receipt") or message["id"],
+            "body": body,
+            "attributes": {
+                "ApproximateReceiveCount": str(message.get("receives", 1)),
+                "SentTimestamp": str(int(message.get("sent_at", time.time()) * 1000)),
+                "SenderId": "LOCAL",
+                "ApproximateFirstReceiveTimestamp": str(
+                    int(message.get("first_received_at", time.time()) * 1000)
+                ),
+            },
+            "messageAttributes": {},
+            "md5OfBody": hashlib.md5(body.encode(), usedforsecurity=False).hexdigest(),
+            "eventSource": "aws:sqs",
+            "eventSourceARN": f"arn:aws:sqs:{region}:000000000000:{queue}",
+            "awsRegion": region,
+        })  # fmt: skip
+    return {"Records": records}
 
 
 def scheduled_event(task, function="blog-local", region=LOCAL_REGION):

@@ -65,7 +65,7 @@ def test_local_stream_event_has_the_shape_aws_sends():
     "event",
     [
         {"Records": [{"eventSource": "aws:kinesis"}]},
-        {"Records": [{"EventSource": "aws:sqs"}]},
+        {"Records": [{"EventSource": "aws:kafka"}]},
         {"Records": [{"eventSource": "aws:s3"}, {"eventSource": "aws:dynamodb"}]},
         {"Records": [{}]},
         {"Records": "not a list"},
