@@ -42,10 +42,10 @@ def make_edge_stack():
     )
 
 
-def the_mapping():
-    """The one event source mapping of the function, as Lambda describes it."""
+def the_mapping(source_arn):
+    """The function's one event source mapping reading `source_arn`, as Lambda describes it."""
     mappings = boto3.client("lambda").list_event_source_mappings(FunctionName=FUNCTION)
-    [mapping] = mappings["EventSourceMappings"]
+    [mapping] = [m for m in mappings["EventSourceMappings"] if m["EventSourceArn"] == source_arn]
     return mapping
 
 
@@ -61,7 +61,7 @@ def test_stream_trigger_reports_item_failures_bisects_and_gives_up_into_the_queu
     a bounded retry count and record age, and the failed-records queue as on-failure destination."""
     outputs = make_edge_stack()
 
-    mapping = the_mapping()
+    mapping = the_mapping(data_stack["SubscribersTableStreamArn"])
 
     assert mapping["UUID"] == outputs["StreamTriggerId"]
     assert mapping["FunctionArn"] == zappa_function
@@ -82,7 +82,7 @@ def test_stream_trigger_passes_inserts_only(data_stack, zappa_function):
     expiries (REMOVE) never invoke the function."""
     make_edge_stack()
 
-    mapping = the_mapping()
+    mapping = the_mapping(data_stack["SubscribersTableStreamArn"])
 
     [only] = mapping["FilterCriteria"]["Filters"]
     assert json.loads(only["Pattern"]) == {"eventName": ["INSERT"]}
