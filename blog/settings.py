@@ -405,7 +405,8 @@ SES_NOTIFICATIONS_TOPIC_ARN = env.str("SES_NOTIFICATIONS_TOPIC_ARN", default="")
 # claims: a DynamoDB table, or a SQLite file. Both read at call time.
 NEWSLETTER_QUEUE_URL = env.str("NEWSLETTER_QUEUE_URL", default="")
 NEWSLETTER_CLAIMS_TABLE = env.str("NEWSLETTER_CLAIMS_TABLE", default="")
-NEWSLETTER_FROM_EMAIL = env.str("NEWSLETTER_FROM_EMAIL", default=WELCOME_FROM_EMAIL)
+# Empty: the welcome's sender (WELCOME_FROM_EMAIL), read when the email is made.
+NEWSLETTER_FROM_EMAIL = env.str("NEWSLETTER_FROM_EMAIL", default="")
 # Emails a second for the whole function: SES's account limit (14 in a new production
 # account), less room for welcomes. Each of the NEWSLETTER_CONCURRENCY containers the event
 # source mapping allows (its MaximumConcurrency) sends at its share of it.

@@ -26,7 +26,7 @@ def build_newsletter_message(content, email):
     message = EmailMultiAlternatives(
         subject=content.title,
         body=render_to_string("newsletter/email/post.txt", context),
-        from_email=settings.NEWSLETTER_FROM_EMAIL,
+        from_email=settings.NEWSLETTER_FROM_EMAIL or settings.WELCOME_FROM_EMAIL,
         to=[email],
         headers={
             # RFC 8058: mail providers POST `List-Unsubscribe=One-Click` here, with no cookie.

@@ -30,7 +30,7 @@ def test_the_queue_retries_a_bounded_number_of_times_into_the_failed_records_que
     # At least six times the function's 60 s timeout, as Lambda asks of an SQS trigger.
     assert int(attributes["VisibilityTimeout"]) >= 6 * 60
     # The claim lease is shorter, so a record retried after a crash can take its claim over.
-    assert settings.NEWSLETTER_CLAIM_SECONDS < int(attributes["VisibilityTimeout"])
+    assert int(attributes["VisibilityTimeout"]) > settings.NEWSLETTER_CLAIM_SECONDS
     assert attributes["SqsManagedSseEnabled"] == "true"
     # A message moved to the failed-records queue keeps its first send time: it must outlive it.
     failed = boto3.client("sqs").get_queue_attributes(
@@ -40,7 +40,9 @@ def test_the_queue_retries_a_bounded_number_of_times_into_the_failed_records_que
 
 
 def test_the_claims_table_is_keyed_by_pk_and_expires_its_items(data_stack):
-    table = boto3.client("dynamodb").describe_table(TableName=data_stack["NewsletterClaimsTableName"])["Table"]
+    table = boto3.client("dynamodb").describe_table(TableName=data_stack["NewsletterClaimsTableName"])[
+        "Table"
+    ]
 
     assert data_stack["NewsletterClaimsTableName"] == "blog-prod-newsletter-claims"
     assert table["KeySchema"] == [{"AttributeName": "pk", "KeyType": "HASH"}]
@@ -60,7 +62,9 @@ def test_the_role_gets_the_newsletter_grants_on_these_resources_only():
     assert statements["NewsletterClaims"]["Resource"] == {"Fn::GetAtt": ["NewsletterClaimsTable", "Arn"]}
 
 
-def test_the_trigger_feeds_the_function_ten_at_a_time_with_partial_batch_responses(data_stack, zappa_function):
+def test_the_trigger_feeds_the_function_ten_at_a_time_with_partial_batch_responses(
+    data_stack, zappa_function
+):
     outputs = make_edge_stack()
 
     mapping = the_mapping(data_stack["NewsletterQueueArn"])
