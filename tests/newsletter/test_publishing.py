@@ -203,3 +203,12 @@ def test_a_due_post_whose_queue_refuses_is_announced_the_next_minute(
 
     assert Post.objects.get(pk=post.pk).announced_at is not None
     assert recipients(newsletters()) == ["ann@example.com"]
+
+
+def test_a_post_created_already_published_did_not_go_live_for_anyone(make_post, readers, newsletters):
+    """Fixtures, imports and the demo content write posts that are live from the start: no
+    reader was waiting for them, and nobody is emailed."""
+    readers(ann="confirmed")
+    post = make_post(state="published")
+    tick()
+    assert newsletters() == [] and not Newsletter.objects.filter(post=post).exists()
