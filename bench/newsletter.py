@@ -31,6 +31,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = 1000
+CHUNK = 100
 
 
 def setup(tmp):
@@ -114,14 +115,24 @@ def run_all(tmp, n, rounds):
         name = f"bench-{time.perf_counter_ns()}"
         return sqs.create_queue(QueueName=name)["QueueUrl"]
 
+    # moto's queue looks at every message it holds on each send (a cost AWS does not have):
+    # a fresh queue every CHUNK messages keeps that out of both figures.
+    chunks = [outgoing[i : i + CHUNK] for i in range(0, n, CHUNK)]
+
     def batched():
-        queue = SqsQueue(fresh_queue())
-        seconds, _ = timed(queue.send, outgoing)
+        queues = [SqsQueue(fresh_queue()) for _ in chunks]
+        seconds, _ = timed(lambda: [q.send(chunk) for q, chunk in zip(queues, chunks, strict=True)])
         return seconds, n, -(-n // 10)
 
     def one_by_one():
-        url = fresh_queue()
-        seconds, _ = timed(lambda: [sqs.send_message(QueueUrl=url, MessageBody=m.body()) for m in outgoing])
+        urls = [fresh_queue() for _ in chunks]
+
+        def send_all():
+            for url, chunk in zip(urls, chunks, strict=True):
+                for m in chunk:
+                    sqs.send_message(QueueUrl=url, MessageBody=m.body())
+
+        seconds, _ = timed(send_all)
         return seconds, n, n
 
     rows.append(("enqueue on SQS (moto)", ("SendMessageBatch, 10 a request", best(rounds, batched)),
