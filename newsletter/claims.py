@@ -13,7 +13,6 @@ failed-records queue 14 days from when it was first sent."""
 import contextlib
 import functools
 import json
-import sqlite3
 from datetime import timedelta
 from pathlib import Path
 
@@ -153,6 +152,8 @@ class LocalClaims(ClaimStore):
         """The item for `key` (or None) to read and change; what the block leaves in
         `box[0]` is written back when it ends."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        import sqlite3  # here: in AWS nothing of this runs, and the start-up skips it
+
         connection = sqlite3.connect(self.path, timeout=30, isolation_level=None)
         try:
             # WAL, and no fsync at every commit: a laptop's queue of a few thousand messages

@@ -5,7 +5,6 @@ event source mapping receives and deletes them, locally `newsletter.local` does.
 import contextlib
 import functools
 import json
-import sqlite3
 import time
 import uuid
 from pathlib import Path
@@ -65,6 +64,8 @@ class LocalQueue:
     @contextlib.contextmanager
     def _transaction(self):
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        import sqlite3  # here: in AWS nothing of this runs, and the start-up skips it
+
         connection = sqlite3.connect(self.path, timeout=30, isolation_level=None)
         try:
             # WAL, and no fsync at every commit: a laptop's queue of a few thousand messages
