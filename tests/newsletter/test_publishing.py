@@ -54,7 +54,7 @@ def test_publish_now_emails_each_confirmed_subscriber_once(editor_client, make_p
 
     # The post's page says so, and the choice can no longer be changed.
     page = editor_client.get(f"/admin/blog/post/{post.pk}/change/").content.decode()
-    assert "status-sent" in page and "2 of 2 subscriber(s) emailed." in page
+    assert "newsletter-state-sent" in page and "2 of 2 subscriber(s) emailed." in page
     assert re.search(
         r"<dt>Sent</dt><dd>2</dd>.*<dt>Failed</dt><dd>0</dd>.*<dt>Suppressed</dt><dd>1</dd>", page, re.S
     )
