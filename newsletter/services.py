@@ -53,5 +53,7 @@ def start_newsletter(post, *, now=None):
         # The embedded defaults' stand-in for Lambda's poller: once the publishing commits.
         from newsletter.local import drain
 
-        transaction.on_commit(drain)
+        # robust: a local hiccup is logged, never turned into an error for the editor once
+        # the post is live (the next minute's tick delivers what is left).
+        transaction.on_commit(drain, robust=True)
     return newsletter
