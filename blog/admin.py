@@ -3,6 +3,7 @@
 import json
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import flatten_fieldsets
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied
@@ -17,6 +18,7 @@ from django.utils.timesince import timesince
 from blog import editor, events_admin, services, uploads
 from blog.admin_forms import PostAdminForm, publishing_action, zone_label
 from blog.models import AuthorProfile, Photo, Post, Tag
+from blog.publishing import PublishingFailed
 from blog.renditions import discard_upload, refresh_pending
 from blog.upload_forms import PhotoForm
 
@@ -83,6 +85,10 @@ class PostAdmin(admin.ModelAdmin):
         ]
 
     def get_form(self, request, obj=None, change=False, **kwargs):
+        # "Email this post to subscribers" is on the form but drawn in the publishing panel
+        # (change_form.html), not in a fieldset.
+        fields = kwargs.get("fields") or flatten_fieldsets(self.get_fieldsets(request, obj))
+        kwargs["fields"] = [*fields, "email_subscribers"]
         form = super().get_form(request, obj, change, **kwargs)
         form.request = request  # a class made for this request: the editor's URLs and permissions
         return form
@@ -102,6 +108,11 @@ class PostAdmin(admin.ModelAdmin):
             "when": site_time(obj.publish_at) if obj is not None and obj.publish_at else "",
             "zone": zone_label(),
             "schedule_field": context["adminform"].form["schedule_at"],
+            "email_field": context["adminform"].form["email_subscribers"],
+            # The newsletter app's record of this post's send (newsletter.models), if any:
+            # read through the relation, so the blog imports nothing of it.
+            "newsletter": getattr(obj, "newsletter", None) if obj is not None and obj.pk else None,
+            "went_live": bool(obj is not None and obj.pk and obj.announced_at),
         }
         return super().render_change_form(request, context, add, change, form_url, obj)
 
@@ -109,12 +120,17 @@ class PostAdmin(admin.ModelAdmin):
         super().save_related(request, form, formsets, change)
         # After the tags are saved, so the invalidation covers the tag pages too.
         action, post = publishing_action(request.POST), form.instance
-        if action == "_publish":
-            services.publish_post(post)
-        elif action == "_schedule":
-            services.schedule_post(post, form.cleaned_data["schedule_at"])
-        elif action == "_unpublish":
-            services.unpublish_post(post)
+        try:
+            if action == "_publish":
+                services.publish_post(post)
+            elif action == "_schedule":
+                services.schedule_post(post, form.cleaned_data["schedule_at"])
+            elif action == "_unpublish":
+                services.unpublish_post(post)
+        except PublishingFailed as error:
+            # Publishing rolled back (its own savepoint); the edits just saved are kept.
+            post.refresh_from_db(fields=["publish_at", "updated_at", "announced_at"])
+            request._publishing_failed = str(error)
         request._publishing = action
 
     def response_add(self, request, obj, post_url_continue=None):
@@ -129,7 +145,12 @@ class PostAdmin(admin.ModelAdmin):
 
     def _publishing_response(self, request, post):
         """Back to the post, with what readers now see of it."""
-        if post.status == Post.Status.PUBLISHED:
+        failed = getattr(request, "_publishing_failed", None)
+        if failed:
+            self.message_user(
+                request, f"“{post.title}” was saved but not published: {failed}", messages.ERROR
+            )
+        elif post.status == Post.Status.PUBLISHED:
             self.message_user(
                 request,
                 format_html(
@@ -170,7 +191,11 @@ class PostAdmin(admin.ModelAdmin):
 
     @admin.action(description="Publish selected posts now", permissions=["change"])
     def publish_now(self, request, queryset):
-        changed = services.publish_posts(queryset, when=timezone.now())
+        try:
+            changed = services.publish_posts(queryset, when=timezone.now())
+        except PublishingFailed as error:
+            self.message_user(request, f"Nothing was published: {error}", messages.ERROR)
+            return
         self.message_user(request, f"Published {changed} post(s).", messages.SUCCESS)
 
     @admin.action(description="Unpublish selected posts (back to draft)", permissions=["change"])

@@ -71,7 +71,7 @@ class PostAdminForm(forms.ModelForm):
 
     class Meta:
         model = Post
-        fields = ["title", "slug", "author", "summary", "body", "cover", "tags"]
+        fields = ["title", "slug", "author", "summary", "body", "cover", "tags", "email_subscribers"]
         widgets = {"body": MarkdownEditor}
         error_messages = {
             "cover": {
@@ -88,6 +88,10 @@ class PostAdminForm(forms.ModelForm):
         field.help_text = f"In the site's time zone ({zone_label()})."
         if self.instance.publish_at and self.instance.status == Post.Status.SCHEDULED:
             field.initial = timezone.localtime(self.instance.publish_at)
+        email = self.fields.get("email_subscribers")
+        if email is not None and getattr(self.instance, "newsletter", None) is not None:
+            # Started: once per post, whatever is ticked later.
+            email.disabled = True
         body = self.fields.get("body")
         if body is not None:
             body.help_text = (

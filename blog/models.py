@@ -246,6 +246,13 @@ class Post(XmlSafeTextModel):
     # The publish time readers were last told about (CloudFront invalidated for it): the
     # schedule announces a scheduled post once, when it becomes due.
     announced_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Read when the post goes live: ticked, its newsletter goes to confirmed subscribers, once
+    # per post ever (newsletter/). Posts that went live before newsletters existed are unticked.
+    email_subscribers = models.BooleanField(
+        "email this post to subscribers",
+        default=True,
+        help_text="Sent once, when the post goes live (Publish now, or its scheduled time).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

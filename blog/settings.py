@@ -83,6 +83,8 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "blog.apps.BlogConfig",
     "welcome.apps.WelcomeConfig",
+    # New posts by email: above blog and welcome, which never import it.
+    "newsletter.apps.NewsletterConfig",
     # Failed admin logins, counted per account and client address in the database.
     "axes",
 ]
@@ -396,3 +398,26 @@ SES_CONFIGURATION_SET = env.str("SES_CONFIGURATION_SET", default="")
 # SesNotificationsTopicArn output). Notifications from any other topic are logged and ignored;
 # while it is unset every notification fails, to be replayed once it is set (README, "Security").
 SES_NOTIFICATIONS_TOPIC_ARN = env.str("SES_NOTIFICATIONS_TOPIC_ARN", default="")
+
+# --- newsletter ---
+# New posts by email (newsletter/). With NEWSLETTER_QUEUE_URL set the fan-out goes through that
+# SQS queue, consumed by the edge stack's event source mapping; without it (the embedded
+# defaults) through a SQLite file in VAR_DIR that the app delivers itself. The same for the
+# claims: a DynamoDB table, or a SQLite file. Both read at call time.
+NEWSLETTER_QUEUE_URL = env.str("NEWSLETTER_QUEUE_URL", default="")
+NEWSLETTER_CLAIMS_TABLE = env.str("NEWSLETTER_CLAIMS_TABLE", default="")
+# Empty: the welcome's sender (WELCOME_FROM_EMAIL), read when the email is made.
+NEWSLETTER_FROM_EMAIL = env.str("NEWSLETTER_FROM_EMAIL", default="")
+# Emails a second for the whole function: SES's account limit (14 in a new production
+# account), less room for welcomes. Each of the NEWSLETTER_CONCURRENCY containers the event
+# source mapping allows (its MaximumConcurrency) sends at its share of it.
+NEWSLETTER_SEND_RATE = env.float("NEWSLETTER_SEND_RATE", default=12.0)
+NEWSLETTER_CONCURRENCY = env.int("NEWSLETTER_CONCURRENCY", default=2)
+# The queue's redrive maxReceiveCount (infra/data.yaml): the last receive of a failing
+# message counts it failed, and the queue then moves it to the failed-records queue.
+NEWSLETTER_MAX_RECEIVES = env.int("NEWSLETTER_MAX_RECEIVES", default=5)
+# Subscribers read per page of the fan-out (one queue message each page).
+NEWSLETTER_PAGE_SIZE = env.int("NEWSLETTER_PAGE_SIZE", default=1000)
+# A claim on a send or a page older than this belongs to an attempt that died (an invocation
+# lasts 60 s at most): retake it. Shorter than the queue's visibility timeout (360 s).
+NEWSLETTER_CLAIM_SECONDS = env.int("NEWSLETTER_CLAIM_SECONDS", default=120)

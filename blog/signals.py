@@ -2,7 +2,8 @@
 can see (before or after the change) queues a CloudFront invalidation of every path that
 shows it, sent once after the transaction commits. So do the things a post's pages show of
 others: a tag renamed or deleted, an author renamed, a photo changed (blog.paths). Scheduled
-posts are announced by `blog.tasks.publish_due_posts` when they become due. A photo's upload
+posts are announced by `blog.tasks.publish_due_posts` when they become due. A post going live
+sends `blog.publishing.post_published` (the newsletter listens). A photo's upload
 and renditions go when the photo is deleted or given another file
 (`blog.renditions.discard_upload`). A published post's old slug keeps redirecting."""
 
@@ -16,6 +17,7 @@ from blog import services
 from blog.cdn import invalidate_after_commit, post_paths
 from blog.models import AuthorProfile, Photo, Post, Tag
 from blog.paths import paths_of_posts, visible_state
+from blog.publishing import post_published
 from blog.renditions import discard_upload, settle_new_upload
 
 # What readers see of a photo: a change to any of these changes the pages that show it.
@@ -33,7 +35,7 @@ def remember_visible_state(sender, instance, raw=False, **kwargs):
 
 
 @receiver(post_save, sender=Post)
-def invalidate_saved_post(sender, instance, raw=False, **kwargs):
+def invalidate_saved_post(sender, instance, created=False, raw=False, **kwargs):
     if raw:
         return
     before = getattr(instance, "_visible_before", None)
@@ -47,6 +49,11 @@ def invalidate_saved_post(sender, instance, raw=False, **kwargs):
         # Readers now see this publish time: the schedule need not announce it again.
         Post.objects.filter(pk=instance.pk).update(announced_at=instance.publish_at)
         instance.announced_at = instance.publish_at
+        if not created:
+            # An existing post went live: Publish now, or a save that found it due. (A post
+            # created already published, as fixtures and the demo content are, did not "go
+            # live" for anyone: no newsletter.)
+            post_published.send(sender=Post, post=instance)
     invalidate_after_commit(paths)
 
 

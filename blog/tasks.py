@@ -9,6 +9,7 @@ from django.db.models import F, Q
 
 from blog.cdn import invalidate_after_commit, post_paths
 from blog.models import Post
+from blog.publishing import post_published
 from blog.renditions import redrive_stuck, refresh_pending
 from blog.uploads import delete_orphan_uploads as delete
 from common import observe
@@ -41,8 +42,9 @@ def scheduled(function):
 @scheduled
 def publish_due_posts(event=None, context=None):
     """Scheduled posts whose time has come go live for readers: one CloudFront invalidation
-    covers every page that now shows them. A post is announced once per publish time, so a
-    repeated, overlapping or late schedule run does no harm."""
+    covers every page that now shows them, and each is announced to the rest of the platform
+    (`blog.publishing.post_published`: the newsletter). A post is announced once per publish
+    time, so a repeated, overlapping or late schedule run does no harm."""
     with transaction.atomic():
         due = list(
             Post.objects.published()
@@ -53,6 +55,9 @@ def publish_due_posts(event=None, context=None):
         )
         for post in due:
             observe.emit("announced", post=post.slug)
+            # Inside the transaction: a receiver that fails (the newsletter's queue down) rolls
+            # the announcement back, and the next minute's run tries again.
+            post_published.send(sender=Post, post=post)
             invalidate_after_commit(
                 post_paths(
                     post.slug,

@@ -8,6 +8,7 @@ top layer's job (dispatch.local, through the same router the Lambda function use
 registers itself here when the app starts, so domain code never imports it. With no deliverer
 registered (on Lambda, or with LOCAL_EVENTS off) nothing is delivered: AWS does it."""
 
+import hashlib
 import itertools
 import logging
 import os
@@ -90,6 +91,34 @@ def dynamodb_stream_event(table, event_name, keys, new_image=None, old_image=Non
     if old_image is not None:
         record["dynamodb"]["OldImage"] = old_image
     return {"Records": [record]}
+
+
+def sqs_event(messages, queue="newsletter", region=LOCAL_REGION):
+    """The batch Lambda's SQS event source mapping hands the function: one record per received
+    message (`id`, `receipt`, `body`, `receives`, `sent_at` and `first_received_at` in epoch
+    seconds, as newsletter.queue.LocalQueue gives them)."""
+    records = []
+    for message in messages:
+        body = message["body"]
+        records.append({
+            "messageId": message["id"],
+            "receiptHandle": message.get("receipt") or message["id"],
+            "body": body,
+            "attributes": {
+                "ApproximateReceiveCount": str(message.get("receives", 1)),
+                "SentTimestamp": str(int(message.get("sent_at", time.time()) * 1000)),
+                "SenderId": "LOCAL",
+                "ApproximateFirstReceiveTimestamp": str(
+                    int(message.get("first_received_at", time.time()) * 1000)
+                ),
+            },
+            "messageAttributes": {},
+            "md5OfBody": hashlib.md5(body.encode(), usedforsecurity=False).hexdigest(),
+            "eventSource": "aws:sqs",
+            "eventSourceARN": f"arn:aws:sqs:{region}:000000000000:{queue}",
+            "awsRegion": region,
+        })  # fmt: skip
+    return {"Records": records}
 
 
 def scheduled_event(task, function="blog-local", region=LOCAL_REGION):

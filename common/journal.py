@@ -18,7 +18,7 @@ def journal_path(var_dir):
 
 def summarise(event):
     """What an event is about, without the payload: the object key, or the subscriber's hash
-    (never the address)."""
+    (never the address), or a queue message's kind and post."""
     from common.observe import subscriber_hash
 
     summary = []
@@ -28,7 +28,23 @@ def summarise(event):
         elif "dynamodb" in record:
             email = record["dynamodb"].get("Keys", {}).get("email", {}).get("S")
             summary.append(f"{record.get('eventName')} subscriber {subscriber_hash(email)}" if email else "?")
+        elif record.get("eventSource") == "aws:sqs":
+            summary.append(_queue_message(record.get("body")))
     return ", ".join(str(s) for s in summary)
+
+
+def _queue_message(body):
+    """A newsletter message as the journal names it: its kind, post and subscriber's hash."""
+    from common.observe import subscriber_hash
+
+    try:
+        message = json.loads(body)
+    except (TypeError, ValueError):
+        return "?"
+    if not isinstance(message, dict):
+        return "?"
+    who = f" subscriber {subscriber_hash(message['email'])}" if isinstance(message.get("email"), str) else ""
+    return f"{message.get('type', '?')} post {message.get('post', '?')}{who}"
 
 
 def append(path, entry, keep=KEEP):

@@ -13,6 +13,11 @@ OUTPUT_FOR_VARIABLE = {
     "SES_NOTIFICATIONS_TOPIC_ARN": ("data", "SesNotificationsTopicArn"),
     "FAILED_RECORDS_QUEUE": ("data", "FailedRecordsQueueUrl"),
     "CLOUDFRONT_DISTRIBUTION_ID": ("edge", "DistributionId"),
+    # The newsletter (issue 13): its queue and claims table, and the trigger's maximum
+    # concurrency, which the function needs to pace its share of the send rate.
+    "NEWSLETTER_QUEUE_URL": ("data", "NewsletterQueueUrl"),
+    "NEWSLETTER_CLAIMS_TABLE": ("data", "NewsletterClaimsTableName"),
+    "NEWSLETTER_CONCURRENCY": ("edge", "NewsletterConcurrency"),
 }
 
 

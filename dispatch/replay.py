@@ -8,7 +8,9 @@ The queue holds three shapes (infra/data.yaml and edge.yaml send all three there
 - an asynchronous invocation's failure: `requestPayload` in an on-failure destination
   record (an S3 notification, a schedule's run, an SNS delivery), or the raw event itself;
 - an SES notification SNS could not deliver: the SNS envelope (or the bare notification),
-  rebuilt into the SNS event Lambda would have had.
+  rebuilt into the SNS event Lambda would have had;
+- a newsletter message the queue gave up on (its redrive policy moves it here as it was):
+  rebuilt into the SQS event Lambda would have had, with the same body.
 
 No Django here: the router starts it when the welcome path needs it."""
 
@@ -47,9 +49,23 @@ def events_in(body, streams=None):
         return [body]
     if body.get("Type") == "Notification" and isinstance(body.get("Message"), str):
         return [_sns_event(body)]
+    if isinstance(body.get("type"), str) and body["type"].startswith("newsletter."):
+        return [_sqs_event(body)]
     if body.get("notificationType") or body.get("eventType"):
         return [_sns_event({"Type": "Notification", "Message": json.dumps(body)})]
     raise Unreplayable(f"unknown message shape (keys: {sorted(body)[:8]})")
+
+
+def _sqs_event(body):
+    import time
+    import uuid
+
+    from common.events import sqs_event
+
+    # A first receive as far as the handler knows: a replay that fails again is not counted
+    # failed a second time (it was when the queue gave up on it).
+    message = {"id": str(uuid.uuid4()), "body": json.dumps(body), "receives": 1, "sent_at": time.time()}
+    return sqs_event([message], queue="failed-records")
 
 
 def _sns_event(envelope):
@@ -130,7 +146,7 @@ def _run_scheduled(event):
 def _records(lines):
     # The handlers' own per-record lines (a scheduled task's run is one), plus a failure of
     # the whole event.
-    sources = {"s3", "dynamodb", "sns", "schedule", "replay"}
+    sources = {"s3", "dynamodb", "sns", "sqs", "schedule", "replay"}
     return [line for line in lines if line.get("event_source") in sources]
 
 
@@ -144,6 +160,8 @@ def verdict(line):
 def describe(line):
     """One record's report line: verdict, source, what it concerned, what happened."""
     concerned = line.get("key") or line.get("subscriber_hash") or line.get("sequence") or ""
+    if not concerned and line.get("post"):
+        concerned = f"post {line['post']}"
     detail = line.get("error") or line.get("reason") or ""
     if not detail and line.get("message") != line["outcome"]:
         detail = line.get("message", "")

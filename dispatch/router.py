@@ -17,6 +17,9 @@ HANDLERS = {
     "aws:s3": "thumbnails.handler.handle_s3_event",
     "aws:dynamodb": "welcome.handler.handle_stream_event",
     "aws:sns": "welcome.handler.handle_sns_event",
+    # The newsletter queue (the edge stack's event source mapping); the only queue that
+    # invokes the function.
+    "aws:sqs": "newsletter.handler.handle_queue_event",
 }
 
 # The tasks the schedules run (zappa_settings.json's `expression` events; a test

@@ -3,7 +3,8 @@ every minute for each scheduled task (zappa_settings.json); locally `make run`'s
 the same tasks, built as the same scheduled events and run by the same table
 (`dispatch.router`), on a background thread. Each tick also catches up the local subscriber
 store's stream: an entry whose INSERT never reached the handler (a server killed between the
-write and the delivery) is delivered again, which AWS's stream would have done itself."""
+write and the delivery) is delivered again, which AWS's stream would have done itself; and
+delivers what the local newsletter queue holds, as the SQS event source mapping would."""
 
 import logging
 import threading
@@ -16,6 +17,7 @@ from django.utils import timezone
 from common import journal, observe
 from common.events import now_iso, scheduled_event
 from dispatch.router import SCHEDULED_TASKS, run_scheduled
+from newsletter import local as newsletter_queue
 from welcome.store import get_store
 
 logger = logging.getLogger(__name__)
@@ -53,6 +55,9 @@ def _tick():
     start = time.perf_counter()
     outcome["welcomes_redelivered"] = catch_up_stream()
     _record("subscriber stream catch-up", {"redelivered": outcome["welcomes_redelivered"]}, start)
+    # The newsletter queue, as Lambda's event source mapping polls SQS: what the last minute
+    # left (a retry whose visibility timeout passed), and anything a publishing queued.
+    outcome["newsletter_messages"] = newsletter_queue.drain()
     return outcome
 
 

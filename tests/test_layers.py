@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("common", "thumbnails", "welcome", "blog", "dispatch")
+PACKAGES = ("common", "thumbnails", "welcome", "blog", "newsletter", "dispatch")
 
 
 def lint_imports(where):
@@ -41,6 +41,7 @@ def test_the_code_keeps_the_contracts():
         ("thumbnails/naming.py", "from dispatch import router", "Layers"),
         ("common/aws.py", "import welcome.store", "Layers"),
         ("welcome/store.py", "import blog.models", "Layers"),
+        ("blog/services.py", "import newsletter.services", "Layers"),
         ("blog/models.py", "import blog.services", "No circles"),
     ],
 )

@@ -5,6 +5,8 @@ TTL on `expires_at` and a stream with NEW_IMAGE (or NEW_AND_OLD_IMAGES) that tri
 function. Every write is conditional (see welcome.store); `attribute_exists(email)` guards
 each update, because an update of a missing item would otherwise create one."""
 
+import json
+
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
@@ -57,6 +59,16 @@ class DynamoDBSubscriberStore(SubscriberStore):
         paginator = self._client.get_paginator("scan")
         for page in paginator.paginate(TableName=self.table_name):
             yield from self._entries(page.get("Items", []), self._subscriber)
+
+    def page(self, cursor=None, *, limit=1000):
+        # A Scan page: DynamoDB reads `limit` items (or 1 MB) from where the last one stopped.
+        params = {"TableName": self.table_name, "Limit": limit}
+        if cursor:
+            params["ExclusiveStartKey"] = json.loads(cursor)
+        response = self._client.scan(**params)
+        entries = list(self._entries(response.get("Items", []), self._subscriber))
+        last = response.get("LastEvaluatedKey")
+        return entries, json.dumps(last, sort_keys=True) if last else None
 
     def _put_new(self, subscriber):
         item = {k: _serialise(v) for k, v in subscriber.to_item().items()}

@@ -65,6 +65,16 @@ class LocalSubscriberStore(SubscriberStore):
             rows = connection.execute("SELECT item FROM subscribers").fetchall()
         return list(self._entries((json.loads(row[0]) for row in rows), Subscriber.from_item))
 
+    def page(self, cursor=None, *, limit=1000):
+        # In address order, so the cursor is simply the last address of the page.
+        with self._transaction() as connection:
+            rows = connection.execute(
+                "SELECT email, item FROM subscribers WHERE email > ? ORDER BY email LIMIT ?",
+                (cursor or "", limit),
+            ).fetchall()
+        entries = list(self._entries((json.loads(item) for _, item in rows), Subscriber.from_item))
+        return entries, rows[-1][0] if len(rows) == limit else None
+
     def _put_new(self, subscriber):
         item = subscriber.to_item()
         with self._transaction() as connection:

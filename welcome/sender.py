@@ -84,4 +84,4 @@ class LocalMailSender:
         # Named by the subscriber's hash, not the address: the name is printed in the log.
         path = folder / f"{stamp}-{subscriber_hash(message.to[0])}.eml"
         path.write_bytes(message.message().as_bytes())
-        logger.info("Welcome email written to %s", path)
+        logger.info("Email written to %s", path)

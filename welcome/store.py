@@ -10,7 +10,7 @@ entries go away on their own.
 Every write is optimistic: read the entry, decide here (the same code for both stores), then
 write on the condition that what the decision rested on has not changed. So the same request
 or stream record arriving twice, or two at once, changes nothing the second time. A backend
-provides only `get`, `all` and three conditional primitives."""
+provides only `get`, `all`, `page` and three conditional primitives."""
 
 import enum
 import functools
@@ -63,6 +63,13 @@ class SubscriberStore:
 
     def all(self):
         """Every entry, in no particular order."""
+        raise NotImplementedError
+
+    def page(self, cursor=None, *, limit=1000):
+        """(entries, next cursor): at most `limit` entries after `cursor` (None: from the
+        start), and the opaque cursor to read on from, or None after the last page. A
+        newsletter's fan-out reads the list this way, one bounded page per queue message,
+        whatever its size. An entry written while the pages are read may or may not appear."""
         raise NotImplementedError
 
     def _put_new(self, subscriber):

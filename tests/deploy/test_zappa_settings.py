@@ -69,3 +69,17 @@ def test_zappa_carries_no_second_routing_table(name):
     for event in config["events"]:
         if "event_source" in event:
             assert event["function"] == config["lambda_handler"] == "dispatch.entry.handler"
+
+
+@pytest.mark.parametrize("name", ["dev", "prod"])
+def test_each_stage_names_its_own_newsletter_queue_and_claims_taken_from_the_stacks(name):
+    """The newsletter's queue, claims table and concurrency are set in both stages (example
+    values, the stage's own names), and each comes from a stack output in deployment."""
+    from deploy.stack_outputs import OUTPUT_FOR_VARIABLE
+
+    variables = stage(name)["aws_environment_variables"]
+    for variable in ("NEWSLETTER_QUEUE_URL", "NEWSLETTER_CLAIMS_TABLE", "NEWSLETTER_CONCURRENCY"):
+        assert variable in variables and variable in OUTPUT_FOR_VARIABLE, variable
+    assert variables["NEWSLETTER_QUEUE_URL"].endswith(f"/blog-{name}-newsletter")
+    assert variables["NEWSLETTER_CLAIMS_TABLE"] == f"blog-{name}-newsletter-claims"
+    assert float(variables["NEWSLETTER_SEND_RATE"]) <= 14, "SES's send rate in a new production account"

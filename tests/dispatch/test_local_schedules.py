@@ -131,7 +131,10 @@ def test_a_quiet_minute_prints_nothing_and_news_prints_its_line(make_post, capsy
     tick()
     printed = capsys.readouterr().out
     lines = [line for line in printed.splitlines() if line.startswith("event_source=schedule")]
-    assert lines[0] == f"event_source=schedule task=publish_due_posts outcome=announced post={post.slug}"
-    assert lines[1].startswith("event_source=schedule task=publish_due_posts outcome=done")
-    assert lines[1].endswith(f'announced=["{post.slug}"]')
-    assert len(lines) == 2, "the other tasks had nothing to say"
+    assert f"event_source=schedule task=publish_due_posts outcome=announced post={post.slug}" in lines
+    [done] = [line for line in lines if "outcome=done" in line]
+    assert done.startswith("event_source=schedule task=publish_due_posts outcome=done")
+    assert done.endswith(f'announced=["{post.slug}"]')
+    assert not [
+        line for line in lines if "task=refresh_photo_renditions" in line or "task=delete_orphan" in line
+    ]

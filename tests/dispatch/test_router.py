@@ -73,7 +73,7 @@ def test_local_stream_event_has_the_shape_aws_sends(path):
     "event",
     [
         {"Records": [{"eventSource": "aws:kinesis"}]},
-        {"Records": [{"EventSource": "aws:sqs"}]},
+        {"Records": [{"EventSource": "aws:kafka"}]},
         {"Records": [{"eventSource": "aws:s3"}, {"eventSource": "aws:dynamodb"}]},
         {"Records": [{}]},
         {"Records": "not a list"},
@@ -120,11 +120,14 @@ def test_both_spellings_of_event_source_are_read(path, source):
     assert event_sources(events.load(path)["Records"]) == {source}
 
 
-def test_an_sqs_delivery_is_nobodys_and_raises():
-    """The failed-records queue is read by `replay_failed`, never delivered to the function:
-    a trigger wired to it by mistake fails loudly instead of swallowing the failures."""
-    with pytest.raises(UnknownEvent, match="aws:sqs"):
-        route(events.load("sqs-failed-records.json"))
+@pytest.mark.django_db
+def test_a_delivery_from_the_failed_records_queue_fails_every_record():
+    """SQS records go to the newsletter's handler; the failed-records queue is read by
+    `replay_failed`, never delivered to the function: a trigger wired to it by mistake fails
+    each record loudly (back to its queue) instead of swallowing it."""
+    event = events.load("sqs-failed-records.json")
+    result = route(event)
+    assert result == {"batchItemFailures": [{"itemIdentifier": r["messageId"]} for r in event["Records"]]}
 
 
 def test_entry_point_hands_http_to_zappas_handler(monkeypatch):

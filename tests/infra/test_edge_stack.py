@@ -20,11 +20,11 @@ STREAMS = ["dynamodb-stream-subscribers.json", "dynamodb-stream-other-table.json
 
 @pytest.fixture
 def trigger(data_stack, zappa_function):
-    """The one event source mapping of the function, as Lambda describes it."""
+    """The function's event source mapping on the subscribers' stream, as Lambda describes it
+    (the newsletter queue has its own)."""
     make_edge_stack()
-    [mapping] = boto3.client("lambda").list_event_source_mappings(FunctionName=FUNCTION)[
-        "EventSourceMappings"
-    ]
+    mappings = boto3.client("lambda").list_event_source_mappings(FunctionName=FUNCTION)["EventSourceMappings"]
+    [mapping] = [m for m in mappings if data_stack["SubscribersTableStreamArn"] == m["EventSourceArn"]]
     return mapping
 
 

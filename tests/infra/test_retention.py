@@ -74,7 +74,7 @@ def test_every_copy_of_the_table_is_protected_from_deletion_and_can_be_rolled_ba
     made = [
         r
         for r in DATA["Resources"].values()
-        if r["Type"].startswith("AWS::DynamoDB::") and conditions[r["Condition"]]
+        if r["Type"].startswith("AWS::DynamoDB::") and "Condition" in r and conditions[r["Condition"]]
     ]
     [table] = made
     properties = evaluate(table["Properties"], values, conditions)

@@ -109,10 +109,18 @@ def test_the_edge_stack_attaches_to_the_data_stacks_stream_and_queue_and_zappas_
 ):
     """Made in moto from the real template against the data stack's exports: the trigger
     reads the data stack's stream into the function Zappa made, and gives up into the data
-    stack's queue; SNS may invoke that same function for the data stack's topic."""
+    stack's queue; the newsletter's trigger reads the data stack's newsletter queue into the
+    same function; SNS may invoke that same function for the data stack's topic."""
     outputs = make_edge_stack()
     lambda_ = boto3.client("lambda")
-    [mapping] = lambda_.list_event_source_mappings(FunctionName=FUNCTION)["EventSourceMappings"]
+    mappings = {
+        m["EventSourceArn"]: m
+        for m in lambda_.list_event_source_mappings(FunctionName=FUNCTION)["EventSourceMappings"]
+    }
+    mapping = mappings.pop(data_stack["SubscribersTableStreamArn"])
+    [newsletter] = mappings.values()
+    assert newsletter["EventSourceArn"].endswith(":blog-prod-newsletter")
+    assert newsletter["FunctionArn"] == zappa_function
     [permission] = json.loads(lambda_.get_policy(FunctionName=FUNCTION)["Policy"])["Statement"]
 
     assert mapping["UUID"] == outputs["StreamTriggerId"]

@@ -12,6 +12,9 @@
 - The stream trigger: the edge stack's event source mapping (its filter, batch size, partial
   batch responses, retries and on-failure destination), polling the table's stream as the
   function's role, as Lambda's poller does.
+- The newsletter trigger: the edge stack's queue mapping (its batch size and partial batch
+  responses), receiving from the queue as the function's role, deleting what succeeded and
+  leaving the rest to the queue's visibility timeout and redrive policy, as Lambda does.
 
 Every IAM decision moto made while the function (or its poller) worked is kept with the
 invocation: a refusal there is a failure of the rehearsal, even where the app caught it."""
@@ -78,6 +81,7 @@ class Lambda:
         self._sequence = itertools.count(1)
         self.async_config = account.edge["Resources"]["AsyncInvocations"]["Properties"]
         self.trigger = account.edge["Resources"]["StreamTrigger"]["Properties"]
+        self.queue_trigger = account.edge["Resources"]["NewsletterTrigger"]["Properties"]
         (self.s3_event,) = [e for e in zappa_stage["events"] if "event_source" in e]
         self.bucket = account.outputs["data"]["MediaBucketName"]
         self._objects = {}
@@ -199,6 +203,7 @@ class Lambda:
         for _ in range(rounds):
             created = self.snapshot()
             batches = self.poll_stream()
+            batches += self.poll_queue()
             if not created and not batches:
                 return
             for key in created:
@@ -273,6 +278,43 @@ class Lambda:
                 "batchSize": len(records), "streamArn": arn,
             },
         })  # fmt: skip
+
+    def poll_queue(self, max_batches=100):
+        """The newsletter trigger until the queue has nothing visible: each batch received as
+        the function's role (at most the mapping's BatchSize), handed over as Lambda's SQS
+        event, and the records not reported in `batchItemFailures` deleted (a failed
+        invocation deletes nothing). Returns the batches delivered."""
+        properties = self.queue_trigger
+        assert properties["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+        arn = self._imported(properties["EventSourceArn"])
+        url = self.account.outputs["data"]["NewsletterQueueUrl"]
+        sqs = self.account.client("sqs", self.account.function)
+        self.account.server.forget_decisions()
+        # Lambda reads the queue's attributes (its visibility timeout) when it starts polling.
+        sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["VisibilityTimeout"])
+        batches = []
+        for _ in range(max_batches):
+            self.account.server.forget_decisions()
+            received = sqs.receive_message(
+                QueueUrl=url, MaxNumberOfMessages=min(10, int(properties["BatchSize"])),
+                AttributeNames=["All"], WaitTimeSeconds=0,
+            ).get("Messages", [])  # fmt: skip
+            denied = self._denials()
+            assert not denied, f"the newsletter trigger could not receive as the role: {denied}"
+            if not received:
+                return batches
+            invocation = self._invoke({"Records": [_sqs_record(m, arn) for m in received]}, "sqs")
+            failed = {f["itemIdentifier"] for f in (invocation.result or {}).get("batchItemFailures", [])}
+            done = [m for m in received if invocation.ok and m["MessageId"] not in failed]
+            self.account.server.forget_decisions()
+            if done:
+                sqs.delete_message_batch(
+                    QueueUrl=url, Entries=[{"Id": str(n), "ReceiptHandle": m["ReceiptHandle"]} for n, m in enumerate(done)]
+                )  # fmt: skip
+            denied = self._denials()
+            assert not denied, f"the newsletter trigger could not delete as the role: {denied}"
+            batches.append(received)
+        raise AssertionError("the newsletter queue never emptied")
 
     # --- API Gateway ----------------------------------------------------------------------
 
@@ -366,6 +408,17 @@ def _lambda_record(record, arn):
     # GetRecords gives datetimes; Lambda passes epoch seconds and adds the source ARN.
     record = json.loads(json.dumps(record, default=lambda v: int(v.timestamp())))
     return {**record, "eventSourceARN": arn}
+
+
+def _sqs_record(message, arn):
+    """A received message as Lambda's SQS event source mapping hands it to the function."""
+    wanted = ("ApproximateReceiveCount", "SentTimestamp", "SenderId", "ApproximateFirstReceiveTimestamp")
+    return {
+        "messageId": message["MessageId"], "receiptHandle": message["ReceiptHandle"], "body": message["Body"],
+        "attributes": {k: v for k, v in message.get("Attributes", {}).items() if k in wanted},
+        "messageAttributes": {}, "md5OfBody": message["MD5OfBody"], "eventSource": "aws:sqs",
+        "eventSourceARN": arn, "awsRegion": REGION,
+    }  # fmt: skip
 
 
 def s3_put_event(bucket, key, sequence):

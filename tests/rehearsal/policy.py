@@ -7,7 +7,8 @@ The actions come from three places:
   in the packages that run on Lambda, found in their syntax trees;
 - django-storages, for the media and static storages: what Django's Storage API calls;
 - AWS itself, acting with the function's role: Lambda writing logs and sending to on-failure
-  destinations, the stream trigger's poller, API Gateway invoking the function."""
+  destinations, the stream trigger's and the newsletter queue's pollers, API Gateway invoking
+  the function."""
 
 import ast
 from pathlib import Path
@@ -18,7 +19,7 @@ from botocore import xform_name
 from tests.infra.cfn import DATA_TEMPLATE, EDGE_TEMPLATE, load
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("blog", "common", "dispatch", "thumbnails", "welcome")
+PACKAGES = ("blog", "common", "dispatch", "newsletter", "thumbnails", "welcome")
 SERVICES = ("s3", "dynamodb", "dynamodbstreams", "sesv2", "sqs", "ssm", "cloudfront")
 
 # IAM names that differ from "<service prefix>:<Operation>".
@@ -27,6 +28,7 @@ IAM_ACTION = {
     "s3:HeadObject": "s3:GetObject",
     "s3:ListObjectsV2": "s3:ListBucket",
     "s3:DeleteObjects": "s3:DeleteObject",
+    "sqs:SendMessageBatch": "sqs:SendMessage",
 }
 
 # django-storages' S3 storage, as the app uses it (save with unique names, open, delete, url).
@@ -42,6 +44,9 @@ ON_ITS_BEHALF = {
     "dynamodb:GetRecords": "the stream trigger's poller",
     "dynamodb:ListStreams": "the stream trigger's poller",
     "sqs:SendMessage": "Lambda's on-failure destinations",
+    "sqs:ReceiveMessage": "the newsletter queue's poller (its event source mapping)",
+    "sqs:DeleteMessage": "the newsletter queue's poller (its event source mapping)",
+    "sqs:GetQueueAttributes": "the newsletter queue's poller (its event source mapping)",
 }
 
 
@@ -92,11 +97,13 @@ def needed_actions(code_calls=None):
 
 
 def deployed_statements():
-    """Every statement of the role's policies, as the two templates write them."""
-    role = load(DATA_TEMPLATE)["Resources"]["FunctionRole"]["Properties"]
+    """Every statement of the role's policies, as the two templates write them: the role's
+    own, and each AWS::IAM::Policy attached to it (the data stack's newsletter grants, the
+    edge stack's invalidation)."""
+    data = load(DATA_TEMPLATE)["Resources"]
+    role = data["FunctionRole"]["Properties"]
     statements = [s for policy in role["Policies"] for s in policy["PolicyDocument"]["Statement"]]
-    edge = load(EDGE_TEMPLATE)["Resources"]
-    for resource in edge.values():
+    for resource in [*data.values(), *load(EDGE_TEMPLATE)["Resources"].values()]:
         if resource["Type"] == "AWS::IAM::Policy":
             statements += resource["Properties"]["PolicyDocument"]["Statement"]
     return statements

@@ -267,6 +267,23 @@ def _recording(check):
     return check_action_permitted
 
 
+# IAM authorises a few batch APIs as the single action they repeat (there is no
+# sqs:SendMessageBatch action); moto checks the API's own name.
+IAM_ACTION = {
+    "sqs:SendMessageBatch": "sqs:SendMessage",
+    "sqs:DeleteMessageBatch": "sqs:DeleteMessage",
+    "sqs:ChangeMessageVisibilityBatch": "sqs:ChangeMessageVisibility",
+}
+
+
+def _iam_action_names(init):
+    def named(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        self._action = IAM_ACTION.get(self._action, self._action)
+
+    return named
+
+
 def _documents(init):
     """moto keeps the inline policies of a role made by CloudFormation as dicts, where its
     access control expects JSON text: accept both (a moto gap, not a policy change)."""
@@ -284,6 +301,16 @@ def _no_docker_invocations(self, *args, **kwargs):
     # moto runs a stream's or queue's function in Docker (absent here) and, when that returns
     # anything, drops the stream's records. The rehearsal's own poller is the trigger.
     return None
+
+
+def _no_inline_queue_mappings():
+    """moto's SQS hands each new message straight to the queue's event source mapping: it
+    receives it (spending one of the redrive policy's receives) and, the invocation returning
+    nothing here, makes it visible again. A queue here keeps no mapping, so nothing receives
+    a message but the rehearsal's own poller, playing the edge stack's NewsletterTrigger."""
+    from moto.sqs.models import Queue
+
+    Queue.lambda_event_source_mappings = property(lambda self: {}, lambda self, value: None)
 
 
 def install():
@@ -304,8 +331,10 @@ def install():
     CloudFrontResponse._authenticate_and_authorize_normal_action = _strict(cloudfront_resources)
     IAMRequestBase.check_action_permitted = _recording(IAMRequestBase.check_action_permitted)
     IAMPolicy.__init__ = _documents(IAMPolicy.__init__)
+    IAMRequestBase.__init__ = _iam_action_names(IAMRequestBase.__init__)
     LambdaBackend.send_dynamodb_items = _no_docker_invocations
     LambdaBackend.send_sqs_batch = _no_docker_invocations
+    _no_inline_queue_mappings()
     SQSResponse._determine_resource = sqs_resource(SQSResponse._determine_resource)
     S3Response._bucket_response_delete_keys = s3_delete_keys(S3Response._bucket_response_delete_keys)
     S3Response._bucket_response_post = s3_browser_posts(S3Response._bucket_response_post)

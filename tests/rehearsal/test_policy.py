@@ -53,7 +53,8 @@ def test_every_resource_names_this_stages_own_things():
     """Each resource is built from the stack's own resources or from its project and stage
     (or the edge stack's distribution): never a literal name, another stage's or any."""
     own = {"ProjectName", "Stage", "Distribution", "FunctionLogGroup", "MediaBucket", "StaticBucket",
-           "SubscribersTable", "SubscribersGlobalTable", "FailedRecordsQueue", "ConfigurationSet", "SenderDomain"}  # fmt: skip
+           "SubscribersTable", "SubscribersGlobalTable", "FailedRecordsQueue", "ConfigurationSet", "SenderDomain",
+           "NewsletterQueue", "NewsletterClaimsTable"}  # fmt: skip
     for statement in deployed_statements():
         resources = (
             statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
@@ -69,3 +70,4 @@ def test_s3_calls_map_to_their_iam_actions():
     assert iam_action("s3:ListObjectsV2") == "s3:ListBucket"
     assert iam_action("sesv2:SendEmail") == "ses:SendEmail"
     assert iam_action("dynamodbstreams:GetRecords") == "dynamodb:GetRecords"
+    assert iam_action("sqs:SendMessageBatch") == "sqs:SendMessage"

@@ -252,6 +252,71 @@ def test_a_bounce_from_ses_over_sns_suppresses_the_address(rehearsal):
     assert item["status"]["S"] == "suppressed"
 
 
+# --- the newsletter ---------------------------------------------------------------------------
+
+
+def newsletter_emails(rehearsal, title):
+    found = []
+    for sent in rehearsal.account.server.sent_emails():
+        message = email.message_from_string(sent["raw"], policy=email.policy.default)
+        if message["Subject"] == title:
+            found.append((sent["destinations"], message))
+    return found
+
+
+def test_a_post_published_from_the_admin_is_emailed_once_to_each_confirmed_subscriber(rehearsal):
+    """A reader subscribes and confirms. The editor publishes a post from its admin page: the
+    first page of its newsletter goes on the queue inside the publishing (as the role); the
+    queue's trigger (polling as the role) hands it to the function, which reads the
+    subscribers and queues one message per confirmed one; each is claimed in the claims table
+    and sent through SES, all under the role. The reader who came back but has not confirmed
+    (still pending) gets nothing. A copy of a send message delivered again sends nothing."""
+    reader = Browser(rehearsal.function, viewer="198.51.100.90")
+    address = "newsletter.reader@example.org"
+    clean(reader.post("/subscribe/", {"email": address, "website": ""}).invocation)
+    [welcome] = welcome_emails(rehearsal, address)
+    confirm, _ = links(welcome)
+    assert reader.post(confirm, {}).status == 200
+
+    browser = editor(rehearsal)
+    token = browser.form_token("/admin/blog/post/add/")
+    published = browser.post("/admin/blog/post/add/", {
+        "csrfmiddlewaretoken": token, "title": "Lighthouse at dusk", "slug": "lighthouse-at-dusk", "author": "1",
+        "summary": "The lamp, the rocks, the last boat in.", "body": "A *long* exposure.",
+        "email_subscribers": "on", "_publish": "1",
+    })  # fmt: skip
+    assert published.status == 302, published.text[:2000]
+    clean(published.invocation)
+    batches = [i for i in rehearsal.function.invocations if i.kind == "sqs"]
+    assert batches, "the queue's trigger delivered nothing"
+    for invocation in batches:
+        assert clean(invocation) == {"batchItemFailures": []}
+
+    sent = newsletter_emails(rehearsal, "Lighthouse at dusk")
+    assert [set(to) for to, _ in sent] == [{address}], "one email, to the one confirmed reader"
+    _, message = sent[0]
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert (
+        "https://dev.blog.example.com/posts/lighthouse-at-dusk/" in message.get_body(("plain",)).get_content()
+    )
+    claims = rehearsal.account.client("dynamodb")
+    table = rehearsal.account.outputs["data"]["NewsletterClaimsTableName"]
+    items = claims.scan(TableName=table)["Items"]
+    assert sorted(item["status"]["S"] for item in items) == ["done", "sent"]
+
+    # SQS delivers a message twice now and then: the copy finds its pair claimed.
+    send = next(json.loads(r["body"]) for i in batches for r in i.event["Records"] if "send" in r["body"])
+    sqs = rehearsal.account.client("sqs")
+    sqs.send_message(
+        QueueUrl=rehearsal.account.outputs["data"]["NewsletterQueueUrl"], MessageBody=json.dumps(send)
+    )
+    start = len(rehearsal.function.invocations)
+    rehearsal.function.settle()
+    [again] = rehearsal.function.invocations[start:]
+    assert clean(again) == {"batchItemFailures": []}
+    assert len(newsletter_emails(rehearsal, "Lighthouse at dusk")) == 1
+
+
 # --- photos -----------------------------------------------------------------------------------
 
 
@@ -494,6 +559,7 @@ def test_every_action_used_is_one_the_static_check_knows(rehearsal):
 
     used = set().union(*(i.allowed for c in rehearsal.containers for i in c.invocations))
     assert {"dynamodb:DeleteItem", "ses:SendEmail", "cloudfront:CreateInvalidation", "s3:PutObject"} <= used
+    assert {"sqs:SendMessage", "dynamodb:UpdateItem", "dynamodb:Scan"} <= used, "the newsletter's"
     assert sorted(used - set(needed_actions())) == []
 
 
