@@ -14,6 +14,7 @@ moto's RDS model is also given the two attributes database.yaml reads (DbiResour
 MasterUserSecret.SecretArn) and a parameter group's name as its Ref: its instance is a
 record, with no PostgreSQL behind it."""
 
+import contextlib
 import json
 import uuid
 
@@ -202,10 +203,8 @@ class EventInvokeConfig(_Made):
         from moto.awslambda.models import lambda_backends
 
         function_name = self.physical_resource_id.split(":")[0]
-        try:
+        with contextlib.suppress(Exception):  # the function went first (zappa undeploy)
             lambda_backends[self.account_id][self.region_name].delete_function_event_invoke_config(function_name)
-        except Exception:  # the function went first (zappa undeploy)
-            pass
 
 
 class QueuePolicy(_Made):

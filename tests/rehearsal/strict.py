@@ -280,6 +280,23 @@ def _documents(init):
     return accept
 
 
+def _signed_as_sent(create_aws_request):
+    """moto checks a signature over a request it rebuilds with the parsed parameters as its
+    body when the real body is empty: a GET with path or query parameters (SES v2's
+    GetEmailIdentity, CloudFront's lists) never matches. A GET's body is what was sent: none."""
+
+    def create(self):
+        if self._method in ("GET", "HEAD", "DELETE") and not self._body:
+            parsed, self._data = self._data, {}
+            try:
+                return create_aws_request(self)
+            finally:
+                self._data = parsed
+        return create_aws_request(self)
+
+    return create
+
+
 def _no_docker_invocations(self, *args, **kwargs):
     # moto runs a stream's or queue's function in Docker (absent here) and, when that returns
     # anything, drops the stream's records. The rehearsal's own poller is the trigger.
@@ -291,7 +308,7 @@ def install():
     from moto.cloudfront.responses import CloudFrontResponse
     from moto.dynamodb.responses import DynamoHandler
     from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
-    from moto.iam.access_control import IAMPolicy, IAMRequestBase
+    from moto.iam.access_control import IAMPolicy, IAMRequest, IAMRequestBase
     from moto.s3.responses import S3Response
     from moto.sesv2.responses import SESV2Response
     from moto.sqs.responses import SQSResponse
@@ -304,6 +321,7 @@ def install():
     CloudFrontResponse._authenticate_and_authorize_normal_action = _strict(cloudfront_resources)
     IAMRequestBase.check_action_permitted = _recording(IAMRequestBase.check_action_permitted)
     IAMPolicy.__init__ = _documents(IAMPolicy.__init__)
+    IAMRequest._create_aws_request = _signed_as_sent(IAMRequest._create_aws_request)
     LambdaBackend.send_dynamodb_items = _no_docker_invocations
     LambdaBackend.send_sqs_batch = _no_docker_invocations
     SQSResponse._determine_resource = sqs_resource(SQSResponse._determine_resource)
