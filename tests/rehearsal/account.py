@@ -15,7 +15,6 @@ media bucket's notification configuration, the stream trigger from the event sou
 the asynchronous-invocation retries and destination from the function's event invoke config,
 the origin secret from SSM, API Gateway's domain from Zappa's API."""
 
-import json
 import os
 import subprocess
 import sys
@@ -189,7 +188,9 @@ def load(account):
         [stack] = cfn.describe_stacks(StackName=f"{PROJECT}-{kind}-{account.stage}")["Stacks"]
         account.outputs[kind] = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
     api = cfn.describe_stack_resource(StackName=account.function_name, LogicalResourceId="Api")
-    account.api_domain = f"{api['StackResourceDetail']['PhysicalResourceId']}.execute-api.{REGION}.amazonaws.com"
+    account.api_domain = (
+        f"{api['StackResourceDetail']['PhysicalResourceId']}.execute-api.{REGION}.amazonaws.com"
+    )
     account.origin_secret = account.client("ssm").get_parameter(Name=account.ssm_prefix + "origin-verify")[
         "Parameter"
     ]["Value"]
@@ -198,5 +199,7 @@ def load(account):
         RoleArn=account.outputs["data"]["FunctionRoleArn"], RoleSessionName=account.function_name,
         DurationSeconds=43200,
     )["Credentials"]  # fmt: skip
-    account.function = Credentials(session["AccessKeyId"], session["SecretAccessKey"], session["SessionToken"])
+    account.function = Credentials(
+        session["AccessKeyId"], session["SecretAccessKey"], session["SessionToken"]
+    )
     return account

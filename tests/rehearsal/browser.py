@@ -6,6 +6,7 @@ import re
 import urllib.parse
 import uuid
 
+
 class Browser:
     def __init__(self, function, viewer="198.51.100.7", through_cloudfront=True):
         self.function = function

@@ -52,16 +52,24 @@ class _Made(CloudFormationModel):
         return self.attributes[attribute_name]
 
     @classmethod
-    def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+    def create_from_cloudformation_json(
+        cls, resource_name, cloudformation_json, account_id, region_name, **kwargs
+    ):
         properties = cloudformation_json.get("Properties", {})
-        physical_id, attributes = cls.make(properties, account_id, region_name, kwargs.get("LogicalId", resource_name))
+        physical_id, attributes = cls.make(
+            properties, account_id, region_name, kwargs.get("LogicalId", resource_name)
+        )
         DECLARED[physical_id] = (cls.TYPE, properties)
         return cls(physical_id, properties, account_id, region_name, attributes)
 
     @classmethod
-    def update_from_cloudformation_json(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name):
+    def update_from_cloudformation_json(
+        cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name
+    ):
         original_resource.delete(account_id, region_name)
-        return cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)
+        return cls.create_from_cloudformation_json(
+            new_resource_name, cloudformation_json, account_id, region_name
+        )
 
     @classmethod
     def delete_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name):
@@ -138,11 +146,19 @@ class Distribution(_Made):
         config = properties["DistributionConfig"]
         origins = []
         for origin in config["Origins"]:
-            made = {"Id": origin["Id"], "DomainName": origin["DomainName"], "OriginPath": origin.get("OriginPath", "")}
+            made = {
+                "Id": origin["Id"],
+                "DomainName": origin["DomainName"],
+                "OriginPath": origin.get("OriginPath", ""),
+            }
             if "S3OriginConfig" in origin:
                 made["S3OriginConfig"] = {"OriginAccessIdentity": ""}
             else:
-                made["CustomOriginConfig"] = {"HTTPPort": 80, "HTTPSPort": 443, "OriginProtocolPolicy": "https-only"}
+                made["CustomOriginConfig"] = {
+                    "HTTPPort": 80,
+                    "HTTPSPort": 443,
+                    "OriginProtocolPolicy": "https-only",
+                }
                 headers = origin.get("OriginCustomHeaders", [])
                 made["CustomHeaders"] = {"Quantity": len(headers), "Items": {"OriginCustomHeader": headers}}
             origins.append(made)
@@ -161,7 +177,10 @@ class Distribution(_Made):
         }
         backend = cloudfront_backends[account_id]["global"]
         distribution, _, _ = backend.create_distribution(api_config, [])
-        return distribution.distribution_id, {"DomainName": distribution.domain_name, "Id": distribution.distribution_id}
+        return distribution.distribution_id, {
+            "DomainName": distribution.domain_name,
+            "Id": distribution.distribution_id,
+        }
 
     def unmake(self):
         from moto.cloudfront.models import cloudfront_backends
@@ -177,9 +196,13 @@ class Subscription(_Made):
         from moto.sns.models import sns_backends
 
         backend = sns_backends[account_id][region_name]
-        subscription = backend.subscribe(properties["TopicArn"], properties["Endpoint"], properties["Protocol"])
+        subscription = backend.subscribe(
+            properties["TopicArn"], properties["Endpoint"], properties["Protocol"]
+        )
         if properties.get("RedrivePolicy"):
-            backend.set_subscription_attributes(subscription.arn, "RedrivePolicy", json.dumps(properties["RedrivePolicy"]))
+            backend.set_subscription_attributes(
+                subscription.arn, "RedrivePolicy", json.dumps(properties["RedrivePolicy"])
+            )
         return subscription.arn, {}
 
     def unmake(self):
@@ -196,7 +219,9 @@ class EventInvokeConfig(_Made):
         from moto.awslambda.models import lambda_backends
 
         config = {k: v for k, v in properties.items() if k not in ("FunctionName", "Qualifier")}
-        lambda_backends[account_id][region_name].put_function_event_invoke_config(properties["FunctionName"], config)
+        lambda_backends[account_id][region_name].put_function_event_invoke_config(
+            properties["FunctionName"], config
+        )
         return f"{properties['FunctionName']}:{properties.get('Qualifier', '$LATEST')}", {}
 
     def unmake(self):
@@ -204,7 +229,9 @@ class EventInvokeConfig(_Made):
 
         function_name = self.physical_resource_id.split(":")[0]
         with contextlib.suppress(Exception):  # the function went first (zappa undeploy)
-            lambda_backends[self.account_id][self.region_name].delete_function_event_invoke_config(function_name)
+            lambda_backends[self.account_id][self.region_name].delete_function_event_invoke_config(
+                function_name
+            )
 
 
 class QueuePolicy(_Made):
@@ -216,7 +243,9 @@ class QueuePolicy(_Made):
 
         backend = sqs_backends[account_id][region_name]
         for url in properties["Queues"]:
-            backend.set_queue_attributes(url.rsplit("/", 1)[1], {"Policy": json.dumps(properties["PolicyDocument"])})
+            backend.set_queue_attributes(
+                url.rsplit("/", 1)[1], {"Policy": json.dumps(properties["PolicyDocument"])}
+            )
         return f"{logical_id}-{uuid.uuid4().hex[:8]}", {}
 
 
@@ -294,7 +323,11 @@ def install():
     from moto.rds.models import DBInstance, DBParameterGroup
 
     DBInstance.get_cfn_attribute = _rds_attributes(DBInstance.get_cfn_attribute)
-    DBInstance.has_cfn_attr = classmethod(lambda cls, attr: attr in ("Endpoint.Address", "Endpoint.Port", "DbiResourceId", "MasterUserSecret.SecretArn"))
+    DBInstance.has_cfn_attr = classmethod(
+        lambda cls, attr: (
+            attr in ("Endpoint.Address", "Endpoint.Port", "DbiResourceId", "MasterUserSecret.SecretArn")
+        )
+    )
     _change_sets_as_in_aws(CloudFormationBackend)
     # A Ref to a parameter group is its name, as for every other resource.
     DBParameterGroup.physical_resource_id = property(lambda self: self.name)

@@ -82,7 +82,9 @@ def rehearsal(tmp_path_factory):
         deployer_home = tmp_path_factory.mktemp("deployer")
         deploys = [make_deploy(account, deployer_home), make_deploy(account, deployer_home)]
         load(account)
-        configuration = account.client("lambda").get_function_configuration(FunctionName=account.function_name)
+        configuration = account.client("lambda").get_function_configuration(
+            FunctionName=account.function_name
+        )
         zip_path = ROOT / "build" / f"blog-{STAGE}.zip"
         digest = base64.b64encode(hashlib.sha256(zip_path.read_bytes()).digest()).decode()
         assert configuration["CodeSha256"] == digest, "the rehearsal runs the package the deploy uploaded"
@@ -99,7 +101,16 @@ def rehearsal(tmp_path_factory):
 
         function = make_container()
         yield Rehearsal(
-            account, function, zip_path, tree, files_before, make_container, containers, [], deploys, configuration
+            account,
+            function,
+            zip_path,
+            tree,
+            files_before,
+            make_container,
+            containers,
+            [],
+            deploys,
+            configuration,
         )
     finally:
         for container in containers:

@@ -105,7 +105,9 @@ def test_the_function_is_wired_to_what_the_stacks_made(rehearsal):
     }
     trigger = rehearsal.function.s3_trigger
     assert trigger["LambdaFunctionArn"] == configuration["FunctionArn"]
-    assert [(r["Name"].lower(), r["Value"]) for r in trigger["Filter"]["Key"]["FilterRules"]] == [("prefix", "uploads/")]
+    assert [(r["Name"].lower(), r["Value"]) for r in trigger["Filter"]["Key"]["FilterRules"]] == [
+        ("prefix", "uploads/")
+    ]
 
 
 # --- the package ------------------------------------------------------------------------------
