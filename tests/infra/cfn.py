@@ -9,6 +9,9 @@ from cfnlint.decode import cfn_yaml
 INFRA = Path(__file__).resolve().parents[2] / "infra"
 DATA_TEMPLATE = INFRA / "data.yaml"
 EDGE_TEMPLATE = INFRA / "edge.yaml"
+DATABASE_TEMPLATE = INFRA / "database.yaml"
+CERTIFICATE_TEMPLATE = INFRA / "certificate.yaml"
+DEPLOYER_TEMPLATE = INFRA / "deployer.json"
 ALARMS_TEMPLATE = INFRA / "alarms.yaml"
 WAF_TEMPLATE = INFRA / "waf.yaml"
 

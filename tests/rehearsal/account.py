@@ -1,12 +1,12 @@
 """The rehearsal's AWS account, made the way ops make the real one: an administrator gives
-the deployer its credentials (with the policy infra/deployer-policy.json documents), then
+the deployer its credentials (with the policies of infra/deployer.json), then
 `make deploy STAGE=rehearsal` runs as the deployer against the moto server, twice (the second
 run must change nothing). IAM is enforced from the start: every request must be signed by a
 principal whose policies allow it, so the deploy's calls, Zappa's and the function's are all
 checked.
 
-Three principals: the administrator (the set-up, before IAM is switched on), the deployer,
-and the function (the role's session, exactly as Lambda gets it: sts:AssumeRole on the data
+Three principals: the administrator (the set-up, and the harness's own look at what was
+made), the deployer, and the function (the role's session, exactly as Lambda gets it: sts:AssumeRole on the data
 stack's role, as AWS's own service, unchecked).
 
 Everything the function is then given comes from what the deploy made, read back from AWS:
@@ -15,6 +15,7 @@ media bucket's notification configuration, the stream trigger from the event sou
 the asynchronous-invocation retries and destination from the function's event invoke config,
 the origin secret from SSM, API Gateway's domain from Zappa's API."""
 
+import json
 import os
 import subprocess
 import sys
@@ -24,6 +25,8 @@ from pathlib import Path
 
 import boto3
 import requests
+
+from tests.deploy.deployer import policy_documents
 
 ROOT = Path(__file__).resolve().parents[2]
 REGION = "eu-west-1"
@@ -106,6 +109,7 @@ class Account:
     stage: str
     outputs: dict = field(default_factory=dict)  # {"data": {...}, "database": {...}, "edge": {...}}
     deployer: Credentials | None = None
+    administrator: Credentials | None = None
     function: Credentials | None = None
     ssm_prefix: str = ""
     api_domain: str = ""
@@ -116,7 +120,8 @@ class Account:
         return f"{PROJECT}-{self.stage}"
 
     def client(self, service, credentials=None):
-        credentials = credentials or self.deployer
+        """A client as `credentials`, by default the administrator's (the harness's own view)."""
+        credentials = credentials or self.administrator
         return boto3.client(
             service,
             endpoint_url=self.server.url,
@@ -138,14 +143,10 @@ def _unsigned(server, service):
     )
 
 
-def deployer_policy():
-    """infra/deployer-policy.json, the policy ops give the deployer."""
-    return (ROOT / "infra" / "deployer-policy.json").read_text()
-
-
-def _user(iam, name, policy):
+def _user(iam, name, policies):
     iam.create_user(UserName=name)
-    iam.put_user_policy(UserName=name, PolicyName="policy", PolicyDocument=policy)
+    for number, policy in enumerate(policies, 1):
+        iam.put_user_policy(UserName=name, PolicyName=f"policy-{number}", PolicyDocument=json.dumps(policy))
     key = iam.create_access_key(UserName=name)["AccessKey"]
     return Credentials(key["AccessKeyId"], key["SecretAccessKey"])
 
@@ -155,7 +156,9 @@ def prepare(server, stage, database_url):
     behind it: the function's IAM-token connection is tested in tests/blog). Then IAM is on."""
     account = Account(server=server, stage=stage, ssm_prefix=f"/{PROJECT}/{stage}/")
     iam = _unsigned(server, "iam")
-    account.deployer = _user(iam, "deployer", deployer_policy())
+    account.deployer = _user(iam, "deployer", policy_documents())
+    everything = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+    account.administrator = _user(iam, "administrator", [everything])
     _unsigned(server, "ssm").put_parameter(
         Name=account.ssm_prefix + "database-url", Value=database_url, Type="SecureString"
     )
@@ -182,7 +185,7 @@ def make_deploy(account, work):
 
 
 def load(account):
-    """What the deploy made, read back as the deployer; then the function's role session."""
+    """What the deploy made, read back; then the function's role session."""
     cfn = account.client("cloudformation")
     for kind in ("data", "database", "edge"):
         [stack] = cfn.describe_stacks(StackName=f"{PROJECT}-{kind}-{account.stage}")["Stacks"]
