@@ -166,8 +166,9 @@ def prepare(server, stage, database_url):
     return account
 
 
-def make_deploy(account, work):
-    """`make deploy STAGE=<stage>` as the deployer, against the moto server. Returns its output."""
+def make_deploy(account, work, target="deploy", *extra):
+    """`make deploy STAGE=<stage>` (or another target) as the deployer, against the moto
+    server. Returns its output."""
     env = {
         "PATH": os.environ["PATH"],
         "HOME": str(work),
@@ -176,7 +177,7 @@ def make_deploy(account, work):
         **account.deployer.environment(),
     }
     result = subprocess.run(
-        ["make", "--no-print-directory", "deploy", f"STAGE={account.stage}"],
+        ["make", "--no-print-directory", target, f"STAGE={account.stage}", *extra],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=900,
     )  # fmt: skip
     output = result.stdout + result.stderr

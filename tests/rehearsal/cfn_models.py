@@ -317,6 +317,49 @@ def _change_sets_as_in_aws(backend):
     backend.execute_change_set = execute_change_set
 
 
+def _ec2(account_id, region_name):
+    from moto.ec2.models import ec2_backends
+
+    return ec2_backends[account_id][region_name]
+
+
+def _network_deletions():
+    """moto's CloudFormation never deletes an internet gateway, its attachment, a route table,
+    a route or an association, so a deleted stack's VPC stays, refusing deletion for its
+    dependencies; CloudFormation deletes them all."""
+    from moto.ec2.models.internet_gateways import InternetGateway
+    from moto.ec2.models.route_tables import Route, RouteTable
+    from moto.ec2.models.subnets import SubnetRouteTableAssociation
+    from moto.ec2.models.vpn_gateway import VPCGatewayAttachment
+
+    def gone_already(delete):
+        # Deleted with its route table or gateway already: what CloudFormation counts as done.
+        def tolerant(self, account_id, region_name):
+            try:
+                delete(self, _ec2(account_id, region_name))
+            except Exception as error:
+                if "NotFound" not in type(error).__name__ + str(error):
+                    raise
+
+        return tolerant
+
+    def disassociate(self, backend):
+        table = backend.get_route_table(self.route_table_id)
+        for association, subnet in list(table.associations.items()):
+            if subnet == self.subnet_id:
+                backend.disassociate_route_table(association)
+
+    VPCGatewayAttachment.delete = gone_already(
+        lambda self, b: b.detach_internet_gateway(self.gateway_id, self.vpc_id)
+    )
+    InternetGateway.delete = gone_already(lambda self, b: b.delete_internet_gateway(self.id))
+    Route.delete = gone_already(
+        lambda self, b: b.delete_route(self.route_table.id, self.destination_cidr_block)
+    )
+    SubnetRouteTableAssociation.delete = gone_already(disassociate)
+    RouteTable.delete = gone_already(lambda self, b: b.delete_route_table(self.id))
+
+
 def install():
     from moto.cloudformation import parsing
     from moto.cloudformation.models import CloudFormationBackend
@@ -329,6 +372,7 @@ def install():
         )
     )
     _change_sets_as_in_aws(CloudFormationBackend)
+    _network_deletions()
     # A Ref to a parameter group is its name, as for every other resource.
     DBParameterGroup.physical_resource_id = property(lambda self: self.name)
     # moto finds its models among CloudFormationModel's direct subclasses, once (cached): add

@@ -552,3 +552,41 @@ def test_every_action_used_is_one_the_static_check_knows(rehearsal):
 def test_nothing_was_written_into_the_package(rehearsal):
     """Lambda's /var/task is read-only: the function wrote nothing there."""
     assert {p.relative_to(rehearsal.tree) for p in rehearsal.tree.rglob("*")} == rehearsal.files_before
+
+
+# --- teardown -----------------------------------------------------------------------------------
+
+
+def test_make_destroy_takes_the_stage_down_and_keeps_its_data(rehearsal, tmp_path):
+    """As the deployer: the edge stack, the function, its API and schedules go; the data and
+    database stacks, every photo, subscriber and secret stay, for `make deploy` to come back to."""
+    from tests.rehearsal.account import make_deploy
+
+    account = rehearsal.account
+    photos = media_keys(rehearsal, "")
+    output = make_deploy(account, tmp_path, "destroy")
+    assert "stack blog-edge-rehearsal: deleted" in output and "function blog-rehearsal: deleted" in output
+    stacks = {s["StackName"] for s in account.client("cloudformation").describe_stacks()["Stacks"]}
+    assert stacks == {"blog-data-rehearsal", "blog-database-rehearsal"}
+    assert account.client("lambda").list_functions()["Functions"] == []
+    assert [
+        r for r in account.client("events").list_rules()["Rules"] if r["Name"].startswith("blog-rehearsal")
+    ] == []
+    assert media_keys(rehearsal, "") == photos and photos
+    table = account.outputs["data"]["SubscribersTableName"]
+    assert account.client("dynamodb").scan(TableName=table)["Count"] > 0
+    assert account.client("ssm").get_parameter(Name="/blog/rehearsal/secret-key", WithDecryption=True)
+
+
+def test_make_destroy_with_delete_data_leaves_nothing_of_the_stage(rehearsal, tmp_path):
+    from tests.rehearsal.account import make_deploy
+
+    account = rehearsal.account
+    output = make_deploy(account, tmp_path, "destroy", "DELETE_DATA=yes")
+    assert "data: deleted" in output
+    assert account.client("cloudformation").describe_stacks()["Stacks"] == []
+    buckets = [b["Name"] for b in account.client("s3").list_buckets()["Buckets"]]
+    assert not [b for b in buckets if b.startswith("blog-rehearsal-")]
+    assert "blog-rehearsal-subscribers" not in account.client("dynamodb").list_tables()["TableNames"]
+    assert account.client("ssm").get_parameters_by_path(Path="/blog/rehearsal/")["Parameters"] == []
+    assert account.client("rds").describe_db_instances()["DBInstances"] == []
