@@ -17,6 +17,7 @@ runs Lambda code only in Docker). The rehearsal runs the migrations through its 
 
 import json
 import os
+import time
 from dataclasses import dataclass, field
 
 import boto3
@@ -204,10 +205,15 @@ def _certificate(own, report):
         report.step(f"stack {name}", "unchanged", "waiting for DNS validation")
     else:
         _stack(own, report, kind, parameters, wait=bool(own.get("hosted_zone_id")))
-    arn = stacks.physical_id(cfn, name, "Certificate")
-    if not arn:
-        return None
-    status, records = account.certificate(arn)
+    # ACM names the validation record within seconds of the request.
+    status, records, arn = "PENDING_VALIDATION", [], None
+    for _ in range(20):
+        arn = stacks.physical_id(cfn, name, "Certificate")
+        if arn:
+            status, records = account.certificate(arn)
+            if records or status != "PENDING_VALIDATION":
+                break
+        time.sleep(3)
     if status == "ISSUED":
         return arn
     report.todo.append(

@@ -25,9 +25,10 @@ SETTINGS_TAG = "deploy-settings-digest"
 
 def zappa(*arguments, check=True):
     """The Zappa CLI of this venv, in the project (it reads zappa_settings.json there).
-    `--json` only skips its check for a newer Zappa on PyPI (the version is pinned) for
-    deploy, update, undeploy and manage."""
-    command = [str(Path(sys.executable).with_name("zappa")), *arguments, "--json"]
+    For deploy, update and undeploy `--json` only skips Zappa's check for a newer version on
+    PyPI (ours is pinned); `manage` takes no such flag."""
+    quiet = ["--json"] if arguments[0] in ("deploy", "update", "undeploy") else []
+    command = [str(Path(sys.executable).with_name("zappa")), *arguments, *quiet]
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
     if check and result.returncode != 0:
         raise RuntimeError(
