@@ -12,6 +12,7 @@ import urllib.parse
 import uuid
 from pathlib import Path
 
+import boto3
 import psycopg
 import pytest
 from psycopg import sql
@@ -83,6 +84,8 @@ def role_credentials(monkeypatch):
                         "AWS_SESSION_TOKEN": "session", "AWS_DEFAULT_REGION": "eu-west-1"}.items():  # fmt: skip
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("AWS_PROFILE", raising=False)
+    # boto3's default session keeps the credentials it first found (another test's).
+    monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)
     aws.forget_clients()
     yield
     aws.forget_clients()
