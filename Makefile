@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 # first candidate that really runs and really is 3.12 wins.
 PYTHON312 ?= $(shell for p in $$(ls -d $$(pyenv root 2>/dev/null)/versions/3.12.*/bin/python3.12 2>/dev/null | sort -V -r) $$(command -v python3.12 2>/dev/null); do "$$p" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 12))' 2>/dev/null && echo "$$p" && break; done)
 
-.PHONY: run test lint format bench package venv clean e2e vendor
+.PHONY: run test lint format bench package venv clean e2e vendor deploy destroy settings
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@if [ -z "$(PYTHON312)" ]; then \
@@ -65,10 +65,27 @@ format: venv
 bench: venv
 	$(PY) bench/pages.py
 
+# One command deploys a stage described in stages.toml, from nothing or from what is there,
+# and changes only what is not right yet (deploy/deploy.py); the README's ops guide says what
+# it needs. destroy keeps the data unless DELETE_DATA=yes. settings writes the stage's
+# zappa_settings.json from its stacks, for `zappa update/tail/manage/rollback <stage>`.
+deploy: venv
+	@test -n "$(STAGE)" || { echo "usage: make deploy STAGE=<a stage of stages.toml>" >&2; exit 2; }
+	@$(MAKE) --no-print-directory vendor || echo "WARNING: npm is missing: the admin's Markdown editor is not deployed (a plain textarea instead)." >&2
+	$(PY) -m deploy deploy $(STAGE)
+
+destroy: venv
+	@test -n "$(STAGE)" || { echo "usage: make destroy STAGE=<name> [DELETE_DATA=yes]" >&2; exit 2; }
+	$(PY) -m deploy destroy $(STAGE) $(if $(filter yes,$(DELETE_DATA)),--delete-data)
+
+settings: venv
+	@test -n "$(STAGE)" || { echo "usage: make settings STAGE=<name>" >&2; exit 2; }
+	$(PY) -m deploy settings $(STAGE)
+
 # The Lambda zip: `zappa package dev` offline from a venv holding only requirements.txt,
-# then bytecode Lambda can trust. Deploy it with `zappa update <stage> -z build/blog-<stage>.zip`.
+# then bytecode Lambda can trust. `make deploy` builds its own; this one is for looking at.
 package: venv $(VENDORED)
-	$(PY) deploy/package.py $(or $(STAGE),dev)
+	$(PY) -m deploy.package $(or $(STAGE),dev)
 
 clean:
 	rm -rf $(VENV) .venv-lambda var build .pytest_cache node_modules blog/static/blog/vendor

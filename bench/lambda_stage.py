@@ -14,7 +14,8 @@ import urllib.request
 import zipfile
 from pathlib import Path
 
-from deploy.package import ensure_lambda_venv, recompile, zappa_package
+from deploy.package import ensure_lambda_venv, offline_settings, recompile, zappa_package
+from deploy.settings import zappa_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 REGION = "eu-west-1"
@@ -70,7 +71,7 @@ def build_ours(out):
     """(raw zappa zip, recompiled zip), from one `zappa package`."""
     ensure_lambda_venv()
     raw, fast = out / "blog-dev-raw.zip", out / "blog-dev.zip"
-    zappa_package("dev", raw)
+    zappa_package("dev", raw, offline_settings("dev", out))
     shutil.copyfile(raw, fast)
     recompile(fast)
     return raw, fast
@@ -89,7 +90,7 @@ def build_bare(out):
     (project / "hello" / "__init__.py").write_text("")
     (project / "hello" / "settings.py").write_text(BARE_SETTINGS)
     (project / "hello" / "urls.py").write_text(BARE_URLS)
-    ours = json.loads((ROOT / "zappa_settings.json").read_text())["dev"]
+    ours = zappa_settings("dev", {}, complete=False)
     stage = {key: ours[key] for key in ("aws_region", "runtime", "architecture", "debug", "log_level")}
     stage.update(
         {

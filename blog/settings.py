@@ -139,9 +139,35 @@ TEMPLATES = [
     },
 ]
 
-# An empty DATABASE_URL means "not set", as it does for every other variable here.
-DATABASE_URL = env.str("DATABASE_URL", default="") or f"sqlite:///{VAR_DIR / 'db.sqlite3'}"
-DATABASES = {"default": environ.Env.db_url_config(DATABASE_URL)}
+# An empty DATABASE_URL means "not set", as it does for every other variable here. In AWS the
+# database stack's instance is named by DATABASE_HOST/PORT/NAME/USER (its outputs) and the
+# password is an IAM token signed at each connection (common/rds_iam); a DATABASE_URL (the SSM
+# parameter database-url of a stage that brings its own database) wins over them.
+DATABASE_URL = env.str("DATABASE_URL", default="")
+DATABASE_HOST = env.str("DATABASE_HOST", default="")
+if DATABASE_HOST and not DATABASE_URL:
+    DATABASES = {
+        "default": {
+            "ENGINE": "common.rds_iam",
+            "HOST": DATABASE_HOST,
+            "PORT": env.int("DATABASE_PORT", default=5432),
+            "NAME": env.str("DATABASE_NAME", default="blog"),
+            "USER": env.str("DATABASE_USER", default="blog_app"),
+            # The server refuses anything but TLS too (the stack's rds.force_ssl). verify-full
+            # with DATABASE_SSLROOTCERT (AWS's RDS CA bundle) also checks whom it talks to.
+            "OPTIONS": {
+                "sslmode": env.str("DATABASE_SSLMODE", default="require"),
+                **(
+                    {"sslrootcert": env.str("DATABASE_SSLROOTCERT")}
+                    if env.str("DATABASE_SSLROOTCERT", default="")
+                    else {}
+                ),
+                "connect_timeout": 10,
+            },
+        }
+    }
+else:
+    DATABASES = {"default": environ.Env.db_url_config(DATABASE_URL or f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
 # Lambda reuses a warm container for many requests: keep its connection, but check it first.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True

@@ -6,8 +6,11 @@ zip is judged stale and a cold start compiles ~440 modules again (measured: 1.3 
 0.5 s). `compileall --invalidation-mode unchecked-hash` writes .pyc files Python trusts
 without looking at the source's date.
 
+The stage's Zappa settings: the generated zappa_settings.json when `make deploy` passes it,
+else generated here from stages.toml alone (no stacks needed: packaging stays offline).
+
 Usage: python deploy/package.py [stage] [--output build/blog-<stage>.zip]
-Deploy the result with `zappa update <stage> -z build/blog-<stage>.zip`."""
+Deploy the result with `make deploy STAGE=<stage>` (or `zappa update <stage> -z <zip>`)."""
 
 import argparse
 import compileall
@@ -48,7 +51,16 @@ def ensure_lambda_venv():
     stamp.touch()
 
 
-def zappa_package(stage, output):
+def offline_settings(stage, folder):
+    """A settings file for `zappa package` made from stages.toml without stack outputs."""
+    from deploy.settings import write, zappa_settings
+
+    path = Path(folder) / "zappa_settings.json"
+    write(stage, zappa_settings(stage, {}, complete=False), path)
+    return path
+
+
+def zappa_package(stage, output, settings_file):
     env = {
         **os.environ,
         "VIRTUAL_ENV": str(LAMBDA_VENV),
@@ -58,7 +70,7 @@ def zappa_package(stage, output):
     }
     output.parent.mkdir(parents=True, exist_ok=True)
     subprocess.run(
-        [str(LAMBDA_VENV / "bin" / "zappa"), "package", stage, "-o", str(output)],
+        [str(LAMBDA_VENV / "bin" / "zappa"), "package", stage, "-o", str(output), "-s", str(settings_file)],
         cwd=ROOT,
         env=env,
         check=True,
@@ -77,6 +89,9 @@ def recompile(zip_path):
             archive.extractall(tree)
         for cache in tree.rglob("__pycache__"):
             shutil.rmtree(cache)
+        # Zappa's build stamp (a random id and the time; nothing reads it) would make every
+        # build differ, and a rebuild of the same tree look like new code to Lambda.
+        (tree / "package_info.json").unlink(missing_ok=True)
         compileall.compile_dir(
             tree,
             # Pygments' ~600 lexer modules: only the admin's save imports one, for one fenced
@@ -84,6 +99,10 @@ def recompile(zip_path):
             rx=NOT_PRECOMPILED,
             quiet=2,
             workers=0,
+            # Tracebacks name the files where Lambda has them, and the bytecode does not carry
+            # this temporary folder's name: the same tree always gives the same zip.
+            stripdir=str(tree),
+            prependdir="/var/task",
             invalidation_mode=compileall.py_compile.PycInvalidationMode.UNCHECKED_HASH,
         )
         rebuilt = zip_path.with_suffix(".tmp")
@@ -101,10 +120,11 @@ def unzipped_size(zip_path):
         return sum(info.file_size for info in archive.infolist())
 
 
-def build(stage="dev", output=None):
+def build(stage="dev", output=None, settings_file=None):
     output = Path(output or ROOT / "build" / f"blog-{stage}.zip")
     ensure_lambda_venv()
-    zappa_package(stage, output)
+    with tempfile.TemporaryDirectory(prefix="blog-settings-") as folder:
+        zappa_package(stage, output, settings_file or offline_settings(stage, folder))
     recompile(output)
     return output
 
@@ -119,7 +139,7 @@ def main():
         f"Package: {output.relative_to(ROOT) if output.is_relative_to(ROOT) else output} "
         f"({output.stat().st_size / 2**20:.1f} MiB zipped, {unzipped_size(output) / 2**20:.1f} MiB unzipped)"
     )
-    print(f"Deploy with: zappa update {args.stage} -z {output}")
+    print(f"Deploy with: make deploy STAGE={args.stage} (or zappa update {args.stage} -z {output})")
 
 
 if __name__ == "__main__":

@@ -1,9 +1,6 @@
 """The one entry point: every event goes to the handler that owns it, and an event nobody
 owns is an error, never a silent success."""
 
-import json
-from pathlib import Path
-
 import pytest
 
 from common.events import dynamodb_stream_event, s3_object_created_event
@@ -145,10 +142,11 @@ def test_entry_point_hands_http_to_zappas_handler(monkeypatch):
 
 def test_the_router_knows_exactly_the_tasks_zappa_schedules():
     """Replay and the local schedule run a scheduled event's task by name, from the router's
-    table: it holds what zappa_settings.json schedules, no more, no less."""
+    table: it holds what every stage's Zappa settings schedule, no more, no less."""
+    from deploy.settings import description, zappa_settings
     from dispatch.router import SCHEDULED_TASKS
 
-    settings = json.loads((Path(__file__).resolve().parents[2] / "zappa_settings.json").read_text())
-    for stage in settings.values():
-        scheduled = {e["function"] for e in stage.get("events", []) if "expression" in e}
+    for stage in description()["stages"]:
+        events = zappa_settings(stage, {}, complete=False)["events"]
+        scheduled = {e["function"] for e in events if "expression" in e}
         assert scheduled == set(SCHEDULED_TASKS)

@@ -1,6 +1,5 @@
 """The CloudFormation templates as CloudFormation reads them, and what moto can make of them."""
 
-import json
 import re
 from collections import ChainMap
 from pathlib import Path
@@ -11,11 +10,13 @@ from cfnlint.decode import cfn_yaml
 INFRA = Path(__file__).resolve().parents[2] / "infra"
 DATA_TEMPLATE = INFRA / "data.yaml"
 EDGE_TEMPLATE = INFRA / "edge.yaml"
+DATABASE_TEMPLATE = INFRA / "database.yaml"
+CERTIFICATE_TEMPLATE = INFRA / "certificate.yaml"
+DEPLOYER_TEMPLATE = INFRA / "deployer.json"
 ALARMS_TEMPLATE = INFRA / "alarms.yaml"
 WAF_TEMPLATE = INFRA / "waf.yaml"
 
 TEMPLATES = {"data": DATA_TEMPLATE, "edge": EDGE_TEMPLATE, "alarms": ALARMS_TEMPLATE, "waf": WAF_TEMPLATE}
-ZAPPA_SETTINGS = INFRA.parent / "zappa_settings.json"
 
 # The names the tests deploy under: what the README's commands use for the prod stage.
 REGION = "eu-west-1"
@@ -43,15 +44,20 @@ def loaded() -> dict[str, dict]:
 
 
 def zappa_stages() -> dict[str, dict]:
-    """zappa_settings.json's stages as Zappa reads them (`extends` merged in)."""
-    settings = json.loads(ZAPPA_SETTINGS.read_text())
+    """Each stage's Zappa settings as `make deploy` writes them (deploy/settings.py, from
+    stages.toml), given the outputs the data stack gives that stage."""
+    from deploy.settings import description, zappa_settings
 
-    def stage(name):
-        config = dict(settings[name])
-        parent = config.pop("extends", None)
-        return {**stage(parent), **config} if parent else config
-
-    return {name: stage(name) for name in settings}
+    described = description()
+    project = described["project_name"]
+    stages = {}
+    for name in described["stages"]:
+        data = {
+            "SesConfigurationSetName": f"{project}-{name}",
+            "MediaBucketArn": f"arn:aws:s3:::{project}-{name}-media-{ACCOUNT}-{REGION}",
+        }
+        stages[name] = zappa_settings(name, {"data": data}, complete=False, described=described)
+    return stages
 
 
 def references(node) -> set[str]:
@@ -203,6 +209,10 @@ def evaluate(node, values: dict, conditions: dict[str, bool] | None = None):
         return first == second
     if function == "Fn::Not":
         return not evaluate(argument[0], values, conditions)
+    if function == "Fn::And":
+        return all(evaluate(a, values, conditions) for a in argument)
+    if function == "Fn::Or":
+        return any(evaluate(a, values, conditions) for a in argument)
     if function == "Fn::If":
         name, when_true, when_false = argument
         return evaluate(when_true if conditions[name] else when_false, values, conditions)

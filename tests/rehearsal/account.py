@@ -1,39 +1,37 @@
-"""The rehearsal's AWS account, made the way ops make the real one, from the project's own
-templates: the data stack (buckets, table and stream, queue, SES topic, the function's role
-and log group), the SSM parameters, the function, the edge stack (stream trigger, SNS
-permission, asynchronous-invocation destination, the role's invalidation grant) and the static
-files collected by the deployer. Then IAM is switched on: from there every request must be
-signed by a principal whose policies allow it.
+"""The rehearsal's AWS account, made the way ops make the real one: an administrator gives
+the deployer its credentials (with the policies of infra/deployer.json), then
+`make deploy STAGE=rehearsal` runs as the deployer against the moto server, twice (the second
+run must change nothing). IAM is enforced from the start: every request must be signed by a
+principal whose policies allow it, so the deploy's calls, Zappa's and the function's are all
+checked.
 
-Two principals: the deployer (everything, as ops' credentials) and the function (the role's
-session, exactly as Lambda gets it: sts:AssumeRole on the data stack's role).
+Three principals: the administrator (the set-up, and the harness's own look at what was
+made), the deployer, and the function (the role's session, exactly as Lambda gets it: sts:AssumeRole on the data
+stack's role, as AWS's own service, unchecked).
 
-What moto's CloudFormation cannot make is made through its service's API and handed to the
-template as the logical resource (`moto_subset(made=...)`): the SES configuration set and the
-CloudFront distribution. The distribution's own configuration (origins, behaviours, the
-origin header) is not exercised here: tests/infra checks it."""
+Everything the function is then given comes from what the deploy made, read back from AWS:
+its environment from the function's configuration (as Zappa set it), the S3 trigger from the
+media bucket's notification configuration, the stream trigger from the event source mapping,
+the asynchronous-invocation retries and destination from the function's event invoke config,
+the origin secret from SSM, API Gateway's domain from Zappa's API."""
 
-import io
 import json
+import os
 import subprocess
 import sys
 import urllib.parse
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import boto3
 import requests
 
-from tests.infra.cfn import DATA_TEMPLATE, EDGE_TEMPLATE, load, moto_subset
+from tests.deploy.deployer import policy_documents
 
 ROOT = Path(__file__).resolve().parents[2]
 REGION = "eu-west-1"
 ACCOUNT = "123456789012"
 PROJECT = "blog"
-API_DOMAIN = "abc123xyz0.execute-api.eu-west-1.amazonaws.com"
-ORIGIN_SECRET = "rehearsal-origin-secret-3f9c2a"
-SINGLE_REGION = {"IsGlobal": False, "IsSingleRegion": True, "HasSecondReplica": False}
 
 
 class AwsServer:
@@ -81,6 +79,12 @@ class AwsServer:
     def enforce_iam(self):
         requests.post(f"{self.url}/moto-api/reset-auth", data=b"0", timeout=10).raise_for_status()
 
+    def unchecked_once(self):
+        """The next request is not checked (then IAM is enforced again): what AWS's own
+        services do, such as Lambda assuming the function's role, which moto cannot play (it
+        checks the role's trust policy for a user's principal)."""
+        requests.post(f"{self.url}/moto-api/reset-auth", data=b"1", timeout=10).raise_for_status()
+
     def stop(self):
         self.process.kill()
         self.process.wait(timeout=10)
@@ -103,18 +107,21 @@ class Credentials:
 class Account:
     server: AwsServer
     stage: str
-    outputs: dict = field(default_factory=dict)  # {"data": {...}, "edge": {...}}
-    edge: dict = field(default_factory=dict)  # edge.yaml as CloudFormation reads it
+    outputs: dict = field(default_factory=dict)  # {"data": {...}, "database": {...}, "edge": {...}}
     deployer: Credentials | None = None
+    administrator: Credentials | None = None
     function: Credentials | None = None
     ssm_prefix: str = ""
+    api_domain: str = ""
+    origin_secret: str = ""
 
     @property
     def function_name(self):
         return f"{PROJECT}-{self.stage}"
 
     def client(self, service, credentials=None):
-        credentials = credentials or self.deployer
+        """A client as `credentials`, by default the administrator's (the harness's own view)."""
+        credentials = credentials or self.administrator
         return boto3.client(
             service,
             endpoint_url=self.server.url,
@@ -126,7 +133,7 @@ class Account:
 
 
 def _unsigned(server, service):
-    # Before IAM is switched on moto accepts any signature: the set-up phase.
+    # Before IAM is switched on moto accepts any signature: the administrator's set-up.
     return boto3.client(
         service,
         endpoint_url=server.url,
@@ -136,134 +143,67 @@ def _unsigned(server, service):
     )
 
 
-def _stack(server, name, template, **parameters):
-    cfn = _unsigned(server, "cloudformation")
-    cfn.create_stack(
-        StackName=name,
-        TemplateBody=json.dumps(template),
-        Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in parameters.items()],
-        Capabilities=["CAPABILITY_NAMED_IAM"],
-    )
-    [stack] = cfn.describe_stacks(StackName=name)["Stacks"]
-    assert stack["StackStatus"] == "CREATE_COMPLETE", stack.get("StackStatusReason")
-    return {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+def _user(iam, name, policies):
+    iam.create_user(UserName=name)
+    for number, policy in enumerate(policies, 1):
+        iam.put_user_policy(UserName=name, PolicyName=f"policy-{number}", PolicyDocument=json.dumps(policy))
+    key = iam.create_access_key(UserName=name)["AccessKey"]
+    return Credentials(key["AccessKeyId"], key["SecretAccessKey"])
 
 
-def _placeholder_function_zip():
-    # moto needs a function to attach the trigger to; the rehearsal runs the real package
-    # itself (moto would need Docker to run code).
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("placeholder.py", "def handler(event, context):\n    return None\n")
-    return buffer.getvalue()
-
-
-def deploy(server, stage, database_url, secret_key, sender_domain, site_origin):
-    """Make the stage's resources as the ops guide does, then switch IAM on. `sender_domain`:
-    the SES identity the stage sends from (its DEFAULT_FROM_EMAIL's domain)."""
+def prepare(server, stage, database_url):
+    """The administrator's part: the deployer, and the rehearsal's own database as the stage's `database-url` (moto's RDS has no PostgreSQL
+    behind it: the function's IAM-token connection is tested in tests/blog). Then IAM is on."""
     account = Account(server=server, stage=stage, ssm_prefix=f"/{PROJECT}/{stage}/")
-    name = f"{PROJECT}-{stage}"
-
-    ses = _unsigned(server, "sesv2")
-    ses.create_configuration_set(ConfigurationSetName=name)
-    ses.create_email_identity(EmailIdentity=sender_domain)  # DNS-verified in AWS
-    data = moto_subset(load(DATA_TEMPLATE), made={"ConfigurationSet": name}, conditions=SINGLE_REGION)
-    account.outputs["data"] = _stack(
-        server,
-        f"{PROJECT}-data-{stage}",
-        data,
-        ProjectName=PROJECT,
-        Stage=stage,
-        SenderDomain=sender_domain,
-        SiteOrigins=site_origin,
-    )
-    account.outputs["data"]["SesConfigurationSetName"] = name
-
-    ssm = _unsigned(server, "ssm")
-    for key, value, kind in (
-        ("secret-key", secret_key, "SecureString"),
-        ("database-url", database_url, "SecureString"),
-        ("log-hash-salt", "rehearsal-salt", "SecureString"),
-        ("origin-verify", ORIGIN_SECRET, "String"),
-    ):
-        ssm.put_parameter(Name=account.ssm_prefix + key, Value=value, Type=kind)
-
-    cloudfront = _unsigned(server, "cloudfront")
-    distribution = cloudfront.create_distribution(
-        DistributionConfig={
-            "CallerReference": name,
-            "Comment": f"{name} (stand-in: moto's CloudFormation cannot make edge.yaml's)",
-            "Enabled": True,
-            "Origins": {"Quantity": 1, "Items": [{"Id": "api", "DomainName": API_DOMAIN,
-                        "CustomOriginConfig": {"HTTPPort": 80, "HTTPSPort": 443, "OriginProtocolPolicy": "https-only"}}]},
-            "DefaultCacheBehavior": {"TargetOriginId": "api", "ViewerProtocolPolicy": "redirect-to-https",
-                                     "CachePolicyId": "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"},
-        }
-    )["Distribution"]  # fmt: skip
-    _unsigned(server, "lambda").create_function(
-        FunctionName=name,
-        Runtime="python3.12",
-        Role=account.outputs["data"]["FunctionRoleArn"],
-        Handler="dispatch.entry.handler",
-        Code={"ZipFile": _placeholder_function_zip()},
-        Timeout=60,
-        MemorySize=2048,
-    )
-    account.edge = load(EDGE_TEMPLATE)
-    edge = moto_subset(account.edge, made={"Distribution": distribution["Id"]})
-    account.outputs["edge"] = _stack(
-        server,
-        f"{PROJECT}-edge-{stage}",
-        edge,
-        DataStackName=f"{PROJECT}-data-{stage}",
-        FunctionName=name,
-        ApiDomainName=API_DOMAIN,
-        ApiStagePath=f"/{stage}",
-        OriginVerifySecret=account.ssm_prefix + "origin-verify",
-    )
-    account.outputs["edge"]["DistributionId"] = distribution["Id"]
-
     iam = _unsigned(server, "iam")
-    iam.create_user(UserName="deployer")
-    iam.put_user_policy(
-        UserName="deployer",
-        PolicyName="everything",
-        PolicyDocument=json.dumps(
-            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
-        ),
+    account.deployer = _user(iam, "deployer", policy_documents())
+    everything = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+    account.administrator = _user(iam, "administrator", [everything])
+    _unsigned(server, "ssm").put_parameter(
+        Name=account.ssm_prefix + "database-url", Value=database_url, Type="SecureString"
     )
-    key = iam.create_access_key(UserName="deployer")["AccessKey"]
-    account.deployer = Credentials(key["AccessKeyId"], key["SecretAccessKey"])
-    session = _unsigned(server, "sts").assume_role(
-        RoleArn=account.outputs["data"]["FunctionRoleArn"], RoleSessionName=name, DurationSeconds=43200
-    )["Credentials"]
-    account.function = Credentials(
-        session["AccessKeyId"], session["SecretAccessKey"], session["SessionToken"]
-    )
-
     server.enforce_iam()
     return account
 
 
-def collect_static(account, work):
-    """`collectstatic` into the static bucket, by the deployer (the function may only read the
-    manifest): what the ops guide runs before `zappa update`."""
+def make_deploy(account, work, target="deploy", *extra):
+    """`make deploy STAGE=<stage>` (or another target) as the deployer, against the moto
+    server. Returns its output."""
     env = {
-        "PATH": "/usr/bin:/bin",
-        "DJANGO_SETTINGS_MODULE": "blog.settings",
-        "DEBUG": "true",
-        "VAR_DIR": str(work),
-        "STATIC_BUCKET": account.outputs["data"]["StaticBucketName"],
+        "PATH": os.environ["PATH"],
+        "HOME": str(work),
+        "LANG": "C.UTF-8",
         "AWS_ENDPOINT_URL": account.server.url,
-        "AWS_DEFAULT_REGION": REGION,
         **account.deployer.environment(),
     }
     result = subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--noinput"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
+        ["make", "--no-print-directory", target, f"STAGE={account.stage}", *extra],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=900,
+    )  # fmt: skip
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-6000:]
+    return result.stdout
+
+
+def load(account):
+    """What the deploy made, read back; then the function's role session."""
+    cfn = account.client("cloudformation")
+    for kind in ("data", "database", "edge"):
+        [stack] = cfn.describe_stacks(StackName=f"{PROJECT}-{kind}-{account.stage}")["Stacks"]
+        account.outputs[kind] = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+    api = cfn.describe_stack_resource(StackName=account.function_name, LogicalResourceId="Api")
+    account.api_domain = (
+        f"{api['StackResourceDetail']['PhysicalResourceId']}.execute-api.{REGION}.amazonaws.com"
     )
-    assert result.returncode == 0, result.stderr[-3000:]
+    account.origin_secret = account.client("ssm").get_parameter(Name=account.ssm_prefix + "origin-verify")[
+        "Parameter"
+    ]["Value"]
+    account.server.unchecked_once()
+    session = _unsigned(account.server, "sts").assume_role(
+        RoleArn=account.outputs["data"]["FunctionRoleArn"], RoleSessionName=account.function_name,
+        DurationSeconds=43200,
+    )["Credentials"]  # fmt: skip
+    account.function = Credentials(
+        session["AccessKeyId"], session["SecretAccessKey"], session["SessionToken"]
+    )
+    return account

@@ -10,18 +10,22 @@ rehearsal's own under /rehearsal/:
   (the thumbnail handler's read; a ranged read of the header still works) of any object of
   that bucket whose key contains `key`, as during an outage, until cleared.
 
+Lambda's ListFunctionUrlConfigs (missing from moto) answers that the function has no URL.
+
 Usage: python -m tests.rehearsal.aws_server   (prints the port, then serves until killed)"""
 
 import json
+import re
 import sys
 import urllib.parse
 
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
-from tests.rehearsal import strict
+from tests.rehearsal import cfn_models, strict
 
 FAULTS = set()
+FUNCTION_URLS = re.compile(r"/\d{4}-\d{2}-\d{2}/functions/[^/]+/urls")
 
 
 def rehearsal_routes(app):
@@ -30,6 +34,10 @@ def rehearsal_routes(app):
         path = request.path
         if path.startswith("/rehearsal/"):
             return _ours(request, path.removeprefix("/rehearsal/"))(environ, start_response)
+        if request.method == "GET" and FUNCTION_URLS.fullmatch(path):
+            # moto lacks ListFunctionUrlConfigs, which `zappa update` calls; ours have none.
+            body = json.dumps({"FunctionUrlConfigs": []})
+            return Response(body, content_type="application/json")(environ, start_response)
         if request.method == "GET" and FAULTS and "Range" not in request.headers:
             bucket, _, key = path.lstrip("/").partition("/")
             if any(bucket == b and fragment in urllib.parse.unquote(key) for b, fragment in FAULTS):
@@ -86,6 +94,7 @@ def main():
 
     logging.basicConfig(level=logging.WARNING)  # moto's own errors reach the server's log
     strict.install()
+    cfn_models.install()
     app = rehearsal_routes(DomainDispatcherApplication(create_backend_app))
     server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=MotoRequestHandler)
     print(server.server_address[1], flush=True)

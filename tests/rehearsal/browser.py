@@ -6,8 +6,6 @@ import re
 import urllib.parse
 import uuid
 
-SITE = "https://dev.blog.example.com"
-
 
 class Browser:
     def __init__(self, function, viewer="198.51.100.7", through_cloudfront=True):
@@ -27,9 +25,10 @@ class Browser:
         if content_type:
             sent["Content-Type"] = content_type
         if method == "POST":
-            # What a browser on the site sends with a form post.
-            sent.setdefault("Origin", SITE)
-            sent.setdefault("Referer", SITE + path)
+            # What a browser on the site (its address: the edge stack's) sends with a form post.
+            site = self.function.account.outputs["edge"]["PublicBaseUrl"]
+            sent.setdefault("Origin", site)
+            sent.setdefault("Referer", site + path)
             sent.setdefault("Sec-Fetch-Site", "same-origin")
         response = self.function.http(
             method,

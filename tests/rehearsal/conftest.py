@@ -1,32 +1,25 @@
-"""The rehearsal, set up once for its module: the package built as ops build it, an AWS made
-from the project's templates with IAM enforced, and one warm container of the function under
-its own role."""
+"""The rehearsal, set up once for its module: `make deploy STAGE=rehearsal` run twice as the
+deployer against a moto server with IAM enforced (the second run must change nothing), then one
+warm container of the package it deployed, under the function's own role, configured as the
+deploy configured the function."""
 
-import json
+import base64
+import hashlib
 import os
 import shutil
 import subprocess
 import tempfile
 import zipfile
 from dataclasses import dataclass
-from email.utils import parseaddr
 from pathlib import Path
 
 import pytest
 
-from deploy.stack_outputs import environment
-from tests.rehearsal.account import REGION, AwsServer, collect_static, deploy
+from tests.rehearsal.account import REGION, AwsServer, load, make_deploy, prepare
 from tests.rehearsal.lambda_service import Lambda, runtime_libraries
 
 ROOT = Path(__file__).resolve().parents[2]
-STAGE = "dev"
-
-
-def zappa_stage(name):
-    settings = json.loads((ROOT / "zappa_settings.json").read_text())
-    config = dict(settings[name])
-    parent = config.pop("extends", None)
-    return {**zappa_stage(parent), **config} if parent else config
+STAGE = "rehearsal"
 
 
 def database_url(work):
@@ -52,11 +45,13 @@ class Rehearsal:
     make_container: object
     containers: list
     expected_failures: list
+    deploys: list  # the output of each `make deploy`
+    configuration: dict  # the function's configuration, as the deploy left it
 
 
-def function_environment(account, tree, work):
-    """What Lambda gives the function: its configuration's variables (zappa_settings.json's,
-    resource names from the stacks), the role's session, the region; nothing of this test run."""
+def function_environment(account, configuration, tree, work):
+    """What Lambda gives the function: the variables Zappa configured (resource names from the
+    stacks), the role's session, the region; nothing of this test run."""
     return {
         "PATH": "/usr/local/bin:/usr/bin:/bin",
         "LANG": "en_US.UTF-8",
@@ -64,7 +59,7 @@ def function_environment(account, tree, work):
         "LAMBDA_TASK_ROOT": str(tree),
         "AWS_EXECUTION_ENV": "AWS_Lambda_python3.12",
         "AWS_LAMBDA_FUNCTION_NAME": account.function_name,
-        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "2048",
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(configuration["MemorySize"]),
         "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
         "AWS_REGION": REGION,
         "AWS_DEFAULT_REGION": REGION,
@@ -74,7 +69,7 @@ def function_environment(account, tree, work):
         "PYTHONDONTWRITEBYTECODE": "1",
         "HOME": str(work),
         **account.function.environment(),
-        **environment(zappa_stage(STAGE)["aws_environment_variables"], account.outputs),
+        **configuration["Environment"]["Variables"],
     }
 
 
@@ -90,42 +85,49 @@ def rehearsal():
 
 
 def _rehearse(root):
-    from deploy.package import build
-
     def folder(name):
         (root / name).mkdir()
         return root / name
 
-    zip_path = build(STAGE, folder("build") / f"blog-{STAGE}.zip")
-    tree = folder("package")
-    with zipfile.ZipFile(zip_path) as archive:
-        archive.extractall(tree)
-    files_before = {p.relative_to(tree) for p in tree.rglob("*")}
     work = folder("container-tmp")
     libraries = runtime_libraries(folder("runtime") / "lib")
-
     server = AwsServer(work / "aws-server.log")
     containers = []
     try:
-        sender = parseaddr(zappa_stage(STAGE)["aws_environment_variables"]["DEFAULT_FROM_EMAIL"])[1]
-        account = deploy(
-            server,
-            STAGE,
-            database_url=database_url(work),
-            secret_key="rehearsal-" + "k" * 40 + "#Q7!",
-            sender_domain=sender.rpartition("@")[2],
-            site_origin=zappa_stage(STAGE)["aws_environment_variables"]["SITE_URL"],
+        account = prepare(server, STAGE, database_url(work))
+        deployer_home = folder("deployer")
+        deploys = [make_deploy(account, deployer_home), make_deploy(account, deployer_home)]
+        load(account)
+        configuration = account.client("lambda").get_function_configuration(
+            FunctionName=account.function_name
         )
-        collect_static(account, folder("deployer"))
-        env = function_environment(account, tree, work)
+        zip_path = ROOT / "build" / f"blog-{STAGE}.zip"
+        digest = base64.b64encode(hashlib.sha256(zip_path.read_bytes()).digest()).decode()
+        assert configuration["CodeSha256"] == digest, "the rehearsal runs the package the deploy uploaded"
+        tree = folder("package")
+        with zipfile.ZipFile(zip_path) as archive:
+            archive.extractall(tree)
+        files_before = {p.relative_to(tree) for p in tree.rglob("*")}
+        env = function_environment(account, configuration, tree, work)
 
         def make_container(name="container"):
-            container = Lambda(account, tree, libraries, env, work / f"{name}.log", zappa_stage(STAGE))
+            container = Lambda(account, tree, libraries, env, work / f"{name}.log")
             containers.append(container)
             return container
 
         function = make_container()
-        yield Rehearsal(account, function, zip_path, tree, files_before, make_container, containers, [])
+        yield Rehearsal(
+            account,
+            function,
+            zip_path,
+            tree,
+            files_before,
+            make_container,
+            containers,
+            [],
+            deploys,
+            configuration,
+        )
     finally:
         for container in containers:
             container.stop()

@@ -4,17 +4,18 @@
 - Synchronous invocations (API Gateway) carry at most 6 MB each way: a bigger request or
   response is refused as AWS refuses it. API Gateway gives up after 29 s.
 - Asynchronous ones (S3, schedules, SNS) carry at most 256 KB; a failure is retried as the
-  edge stack's EventInvokeConfig says, then sent (as the function's role) to its on-failure
-  destination, in the record shape Lambda's destinations use.
+  function's event invoke config says (the edge stack's, as deployed), then sent (as the
+  function's role) to its on-failure destination, in the record shape Lambda's destinations use.
 - S3 notifications: after every invocation the media bucket is compared with what it held,
-  and each object created under the trigger's prefix (zappa_settings.json's S3 event) becomes
-  an `ObjectCreated:Put` record, so renditions written elsewhere can be seen not to trigger.
-- The stream trigger: the edge stack's event source mapping (its filter, batch size, partial
-  batch responses, retries and on-failure destination), polling the table's stream as the
-  function's role, as Lambda's poller does.
-- The newsletter trigger: the edge stack's queue mapping (its batch size and partial batch
-  responses), receiving from the queue as the function's role, deleting what succeeded and
-  leaving the rest to the queue's visibility timeout and redrive policy, as Lambda does.
+  and each object created under the prefix of the notification Zappa configured on the bucket
+  becomes an `ObjectCreated:Put` record, so renditions written elsewhere can be seen not to
+  trigger.
+- The stream trigger: the event source mapping the edge stack made (its filter, batch size,
+  partial batch responses, retries and on-failure destination), polling the table's stream
+  as the function's role, as Lambda's poller does.
+- The newsletter trigger: the queue mapping the edge stack made (its batch size and partial
+  batch responses), receiving from the queue as the function's role, deleting what succeeded
+  and leaving the rest to the queue's visibility timeout and redrive policy, as Lambda does.
 
 Every IAM decision moto made while the function (or its poller) worked is kept with the
 invocation: a refusal there is a failure of the rehearsal, even where the app caught it."""
@@ -33,7 +34,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from tests.rehearsal.account import ACCOUNT, API_DOMAIN, ORIGIN_SECRET, REGION
+from tests.rehearsal.account import ACCOUNT, REGION
 
 SYNC_LIMIT = 6 * 1024 * 1024
 ASYNC_LIMIT = 256 * 1024
@@ -73,17 +74,22 @@ def runtime_libraries(target):
 
 
 class Lambda:
-    def __init__(self, account, package, libraries, environment, log_path, zappa_stage):
+    def __init__(self, account, package, libraries, environment, log_path):
         self.account = account
         self.package = package
         self.log_path = log_path
         self.invocations = []
         self._sequence = itertools.count(1)
-        self.async_config = account.edge["Resources"]["AsyncInvocations"]["Properties"]
-        self.trigger = account.edge["Resources"]["StreamTrigger"]["Properties"]
-        self.queue_trigger = account.edge["Resources"]["NewsletterTrigger"]["Properties"]
-        (self.s3_event,) = [e for e in zappa_stage["events"] if "event_source" in e]
+        functions = account.client("lambda")
+        self.async_config = functions.get_function_event_invoke_config(FunctionName=account.function_name)
+        mappings = functions.list_event_source_mappings(FunctionName=account.function_name)[
+            "EventSourceMappings"
+        ]
+        [self.trigger] = [m for m in mappings if ":dynamodb:" in m["EventSourceArn"]]
+        [self.queue_trigger] = [m for m in mappings if ":sqs:" in m["EventSourceArn"]]
         self.bucket = account.outputs["data"]["MediaBucketName"]
+        notifications = account.client("s3").get_bucket_notification_configuration(Bucket=self.bucket)
+        [self.s3_trigger] = notifications["LambdaFunctionConfigurations"]
         self._objects = {}
         self._stream_position = None
         self._log = open(log_path, "ab")  # noqa: SIM115 - the runtime writes to it for its life
@@ -181,19 +187,13 @@ class Lambda:
 
     def _send_to_destination(self, destination, record):
         # Lambda sends to a destination with the function's own role: the role needs it.
-        queue_arn = self._imported(destination)
+        queue_arn = destination
         self.account.server.forget_decisions()
         sqs = self.account.client("sqs", self.account.function)
         url = sqs.get_queue_url(QueueName=queue_arn.rsplit(":", 1)[1])["QueueUrl"]
         sqs.send_message(QueueUrl=url, MessageBody=json.dumps(record))
         denied = self._denials()
         assert not denied, f"Lambda could not deliver to the on-failure destination as the role: {denied}"
-
-    def _imported(self, node):
-        # The edge stack's Fn::ImportValue of a data-stack output.
-        [(_, name)] = node.items()
-        key = name["Fn::Sub"].split("}-", 1)[1]
-        return self.account.outputs["data"][key]
 
     # --- what AWS delivers after a change ---------------------------------------------------
 
@@ -221,16 +221,15 @@ class Lambda:
         return sorted(changed)
 
     def _covered(self, key):
-        prefixes = [
-            f["value"] for f in self.s3_event["event_source"].get("key_filters", []) if f["type"] == "prefix"
-        ]
+        rules = self.s3_trigger.get("Filter", {}).get("Key", {}).get("FilterRules", [])
+        prefixes = [r["Value"] for r in rules if r["Name"].lower() == "prefix"]
         return all(key.startswith(p) for p in prefixes)
 
     def poll_stream(self):
         """One pass of the stream trigger: new records, filtered and batched as the edge
         stack configures it, read as the function's role. Returns the batches delivered."""
         streams = self.account.client("dynamodbstreams", self.account.function)
-        arn = self._imported(self.trigger["EventSourceArn"])
+        arn = self.trigger["EventSourceArn"]
         self.account.server.forget_decisions()
         [shard] = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]
         if self._stream_position is None:
@@ -286,8 +285,9 @@ class Lambda:
         invocation deletes nothing). Returns the batches delivered."""
         properties = self.queue_trigger
         assert properties["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
-        arn = self._imported(properties["EventSourceArn"])
-        url = self.account.outputs["data"]["NewsletterQueueUrl"]
+        arn = properties["EventSourceArn"]
+        # Lambda's poller knows the queue by its ARN; the harness finds its URL as the deployer.
+        url = self.account.client("sqs").get_queue_url(QueueName=arn.rsplit(":", 1)[1])["QueueUrl"]
         sqs = self.account.client("sqs", self.account.function)
         self.account.server.forget_decisions()
         # Lambda reads the queue's attributes (its visibility timeout) when it starts polling.
@@ -324,7 +324,7 @@ class Lambda:
         path, _, query = path.partition("?")
         edge = "64.252.70.11"  # a CloudFront edge address
         sent = {
-            "Host": API_DOMAIN,
+            "Host": self.account.api_domain,
             "X-Forwarded-Proto": "https",
             "X-Forwarded-Port": "443",
             **(headers or {}),
@@ -335,7 +335,7 @@ class Lambda:
             # CloudFront's address.
             claimed = sent.get("X-Forwarded-For")
             sent["X-Forwarded-For"] = ", ".join(filter(None, [claimed, viewer, edge]))
-            sent["X-Origin-Verify"] = ORIGIN_SECRET
+            sent["X-Origin-Verify"] = self.account.origin_secret
             sent["Via"] = "2.0 abcdef.cloudfront.net (CloudFront)"
             if not path.startswith(("/admin/", "/preview/")):
                 sent["CloudFront-Viewer-Address"] = f"{viewer}:51234"
@@ -354,8 +354,8 @@ class Lambda:
             "stageVariables": None,
             "requestContext": {
                 "resourcePath": "/{proxy+}", "httpMethod": method, "path": f"/{self.account.stage}{path}",
-                "stage": self.account.stage, "requestId": str(uuid.uuid4()), "domainName": API_DOMAIN,
-                "apiId": API_DOMAIN.split(".")[0], "accountId": ACCOUNT,
+                "stage": self.account.stage, "requestId": str(uuid.uuid4()), "domainName": self.account.api_domain,
+                "apiId": self.account.api_domain.split(".")[0], "accountId": ACCOUNT,
                 "identity": {"sourceIp": edge if through_cloudfront else viewer, "userAgent": sent.get("User-Agent")},
             },
             "body": base64.b64encode(body).decode() if body else None,

@@ -8,7 +8,8 @@ The actions come from three places:
 - django-storages, for the media and static storages: what Django's Storage API calls;
 - AWS itself, acting with the function's role: Lambda writing logs and sending to on-failure
   destinations, the stream trigger's and the newsletter queue's pollers, API Gateway invoking
-  the function."""
+  the function.
+- tokens the code signs itself: an RDS IAM token is checked against rds-db:connect."""
 
 import ast
 from pathlib import Path
@@ -16,7 +17,7 @@ from pathlib import Path
 import botocore.session
 from botocore import xform_name
 
-from tests.infra.cfn import DATA_TEMPLATE, EDGE_TEMPLATE, load
+from tests.infra.cfn import DATA_TEMPLATE, DATABASE_TEMPLATE, EDGE_TEMPLATE, load
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("blog", "common", "dispatch", "newsletter", "thumbnails", "welcome")
@@ -30,6 +31,10 @@ IAM_ACTION = {
     "s3:DeleteObjects": "s3:DeleteObject",
     "sqs:SendMessageBatch": "sqs:SendMessage",
 }
+
+# Client methods that sign locally instead of calling an operation, and the IAM action the
+# signature is checked against when it is used.
+PRESIGNERS = {"generate_db_auth_token": "rds-db:connect"}
 
 # django-storages' S3 storage, as the app uses it (save with unique names, open, delete, url).
 STORAGE_CALLS = {"s3:HeadObject", "s3:PutObject", "s3:GetObject", "s3:DeleteObject", "s3:ListObjectsV2"}
@@ -50,20 +55,20 @@ ON_ITS_BEHALF = {
 }
 
 
-def operations():
+def operations(services=SERVICES):
     """{snake_case operation name: "<service>:<Operation>"} for the services the code uses;
     a name two services share maps to both."""
     session = botocore.session.get_session()
-    found = {}
-    for service in SERVICES:
+    found = {name: {action} for name, action in PRESIGNERS.items()}
+    for service in services:
         for name in session.get_service_model(service).operation_names:
             found.setdefault(xform_name(name), set()).add(f"{service}:{name}")
     return found
 
 
-def calls_in_code(packages=PACKAGES):
+def calls_in_code(packages=PACKAGES, services=SERVICES):
     """{"<service>:<Operation>"} called anywhere in `packages` (not their tests)."""
-    known = operations()
+    known = operations(services)
     found = set()
     for package in packages:
         for path in (ROOT / package).rglob("*.py"):
@@ -97,15 +102,15 @@ def needed_actions(code_calls=None):
 
 
 def deployed_statements():
-    """Every statement of the role's policies, as the two templates write them: the role's
-    own, and each AWS::IAM::Policy attached to it (the data stack's newsletter grants, the
-    edge stack's invalidation)."""
-    data = load(DATA_TEMPLATE)["Resources"]
-    role = data["FunctionRole"]["Properties"]
+    """Every statement of the role's policies, as the templates write them: the role's own,
+    and each AWS::IAM::Policy attached to it (the data stack's newsletter grants, the edge
+    stack's invalidation, the database stack's connect grant)."""
+    role = load(DATA_TEMPLATE)["Resources"]["FunctionRole"]["Properties"]
     statements = [s for policy in role["Policies"] for s in policy["PolicyDocument"]["Statement"]]
-    for resource in [*data.values(), *load(EDGE_TEMPLATE)["Resources"].values()]:
-        if resource["Type"] == "AWS::IAM::Policy":
-            statements += resource["Properties"]["PolicyDocument"]["Statement"]
+    for template in (DATA_TEMPLATE, EDGE_TEMPLATE, DATABASE_TEMPLATE):
+        for resource in load(template)["Resources"].values():
+            if resource["Type"] == "AWS::IAM::Policy":
+                statements += resource["Properties"]["PolicyDocument"]["Statement"]
     return statements
 
 

@@ -4,9 +4,11 @@ moto enforces IAM once `INITIAL_NO_AUTH_ACTION_COUNT` is spent: every request mu
 by a known principal whose policies allow the action. But for most services it checks the
 action against resource `*` only, so a policy naming its table, stream, parameters, identity
 or distribution (as ours does) would be refused outright, and a policy granting `*` would
-pass. Here each service the function calls names the resource the request touches, as AWS
-does: DynamoDB its table, streams their stream, SSM the parameter path, SES v2 the sending
-identity and the configuration set, CloudFront the distribution. S3 and SQS already do.
+pass. Here each service the function or the deployer calls names the resource the request
+touches, as AWS does: DynamoDB its table, streams their stream, SSM the parameter path, SES v2
+the sending identity and the configuration set, CloudFront the distribution, CloudFormation the
+stack, Lambda the function, IAM the role, EventBridge the rule, SNS the topic, Logs the log
+group, Secrets Manager the secret. S3 and SQS already do.
 
 Every decision is recorded, so the harness sees an AccessDenied even where the app catches
 it (a failed CloudFront invalidation is logged, not raised), and the list of what the
@@ -14,6 +16,7 @@ function was granted and used is there to compare with what its policy grants.""
 
 import json
 import threading
+import urllib.parse
 from email.utils import parseaddr
 
 _decisions = []
@@ -88,6 +91,76 @@ def cloudfront_resources(self):
         distribution = parts[parts.index("distribution") + 1]
         return [_arn(self, "cloudfront", f"distribution/{distribution}", region=False)]
     return None
+
+
+def _param(self, name):
+    try:
+        value = self._get_param(name)
+    except Exception:
+        value = None
+    return value or _body(self).get(name)
+
+
+def cloudformation_resources(self):
+    stack = _param(self, "StackName")
+    if not stack:
+        return None
+    return [stack if stack.startswith("arn:") else _arn(self, "cloudformation", f"stack/{stack}/*")]
+
+
+def lambda_resources(self):
+    parts = self.path.strip("/").split("/")
+    # /<version>/functions/<name or ARN>/..., /<version>/tags/<ARN>
+    name = (
+        parts[2] if len(parts) > 2 and parts[1] in ("functions", "tags") else _body(self).get("FunctionName")
+    )
+    if not name:
+        return None
+    name = urllib.parse.unquote(name)
+    return [name if name.startswith("arn:") else _arn(self, "lambda", f"function:{name}")]
+
+
+def iam_resources(self):
+    role = _param(self, "RoleName")
+    return [_arn(self, "iam", f"role/{role}", region=False)] if role else None
+
+
+def events_resources(self):
+    rule = _param(self, "Name") or _param(self, "Rule")
+    return [_arn(self, "events", f"rule/{rule}")] if rule else None
+
+
+def sns_resources(self):
+    arn = _param(self, "TopicArn") or _param(self, "SubscriptionArn") or _param(self, "ResourceArn")
+    if arn:
+        return [arn]
+    name = _param(self, "Name")
+    return [_arn(self, "sns", name)] if name else None
+
+
+def logs_resources(self):
+    group = _param(self, "logGroupName")
+    return [_arn(self, "logs", f"log-group:{group}:*")] if group else None
+
+
+def secretsmanager_resources(self):
+    secret = _param(self, "SecretId")
+    if not secret:
+        return None
+    return [secret if secret.startswith("arn:") else _arn(self, "secretsmanager", f"secret:{secret}")]
+
+
+def apigateway_by_verb(self, resource="*"):
+    """API Gateway's IAM actions are the HTTP verbs on the resource's path (apigateway:GET on
+    arn:aws:apigateway:<region>::/restapis/...), not moto's operation names."""
+    from moto.core.authorization import ActionAuthenticatorMixin
+
+    self._get_action = lambda: self.method  # an instance attribute: dispatch already happened
+    try:
+        arn = f"arn:aws:apigateway:{self.region}::{urllib.parse.urlsplit(self.uri).path}"
+        ActionAuthenticatorMixin._authenticate_and_authorize_normal_action(self, arn)
+    finally:
+        del self._get_action
 
 
 def sqs_resource(determine):
@@ -297,6 +370,23 @@ def _documents(init):
     return accept
 
 
+def _signed_as_sent(create_aws_request):
+    """moto checks a signature over a request it rebuilds with the parsed parameters as its
+    body when the real body is empty: a GET with path or query parameters (SES v2's
+    GetEmailIdentity, CloudFront's lists) never matches. A GET's body is what was sent: none."""
+
+    def create(self):
+        if self._method in ("GET", "HEAD", "DELETE") and not self._body:
+            parsed, self._data = self._data, {}
+            try:
+                return create_aws_request(self)
+            finally:
+                self._data = parsed
+        return create_aws_request(self)
+
+    return create
+
+
 def _no_docker_invocations(self, *args, **kwargs):
     # moto runs a stream's or queue's function in Docker (absent here) and, when that returns
     # anything, drops the stream's records. The rehearsal's own poller is the trigger.
@@ -318,7 +408,7 @@ def install():
     from moto.cloudfront.responses import CloudFrontResponse
     from moto.dynamodb.responses import DynamoHandler
     from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
-    from moto.iam.access_control import IAMPolicy, IAMRequestBase
+    from moto.iam.access_control import IAMPolicy, IAMRequest, IAMRequestBase
     from moto.s3.responses import S3Response
     from moto.sesv2.responses import SESV2Response
     from moto.sqs.responses import SQSResponse
@@ -329,13 +419,40 @@ def install():
     SimpleSystemManagerResponse._authenticate_and_authorize_normal_action = _strict(ssm_resources)
     SESV2Response._authenticate_and_authorize_normal_action = _strict(sesv2_resources)
     CloudFrontResponse._authenticate_and_authorize_normal_action = _strict(cloudfront_resources)
+    # What the deployer calls (its policy names the project's stacks, function, roles, rules,
+    # topics, log groups and secrets).
+    from moto.apigateway.responses import APIGatewayResponse
+    from moto.awslambda.responses import LambdaResponse
+    from moto.cloudformation.responses import CloudFormationResponse
+    from moto.events.responses import EventsHandler
+    from moto.iam.responses import IamResponse
+    from moto.logs.responses import LogsResponse
+    from moto.secretsmanager.responses import SecretsManagerResponse
+    from moto.sns.responses import SNSResponse
+
+    for response, resources in (
+        (CloudFormationResponse, cloudformation_resources),
+        (LambdaResponse, lambda_resources),
+        (IamResponse, iam_resources),
+        (EventsHandler, events_resources),
+        (SNSResponse, sns_resources),
+        (LogsResponse, logs_resources),
+        (SecretsManagerResponse, secretsmanager_resources),
+    ):
+        response._authenticate_and_authorize_normal_action = _strict(resources)
+    APIGatewayResponse._authenticate_and_authorize_normal_action = apigateway_by_verb
     IAMRequestBase.check_action_permitted = _recording(IAMRequestBase.check_action_permitted)
     IAMPolicy.__init__ = _documents(IAMPolicy.__init__)
     IAMRequestBase.__init__ = _iam_action_names(IAMRequestBase.__init__)
+    IAMRequest._create_aws_request = _signed_as_sent(IAMRequest._create_aws_request)
     LambdaBackend.send_dynamodb_items = _no_docker_invocations
     LambdaBackend.send_sqs_batch = _no_docker_invocations
     _no_inline_queue_mappings()
     SQSResponse._determine_resource = sqs_resource(SQSResponse._determine_resource)
+    # HeadBucket is authorised as s3:ListBucket (moto asks for an "s3:HeadBucket" IAM lacks).
+    from moto.s3 import responses as s3_responses
+
+    s3_responses.ACTION_MAP["BUCKET"]["HEAD"]["DEFAULT"] = "ListBucket"
     S3Response._bucket_response_delete_keys = s3_delete_keys(S3Response._bucket_response_delete_keys)
     S3Response._bucket_response_post = s3_browser_posts(S3Response._bucket_response_post)
     S3Response._authenticate_and_authorize_s3_action = s3_authorisation(

@@ -29,7 +29,8 @@ def test_the_check_sees_the_calls_that_matter():
     DeleteItem, which a returning subscriber needs) is reported, not silently allowed."""
     needed = needed_actions()
     for action in ("dynamodb:DeleteItem", "dynamodb:PutItem", "ses:SendEmail", "s3:ListBucket",
-                   "cloudfront:CreateInvalidation", "ssm:GetParametersByPath", "sqs:ReceiveMessage"):  # fmt: skip
+                   "cloudfront:CreateInvalidation", "ssm:GetParametersByPath", "sqs:ReceiveMessage",
+                   "rds-db:connect"):  # fmt: skip
         assert action in needed, action
     statements = [
         {**s, "Action": [a for a in (s["Action"] if isinstance(s["Action"], list) else [s["Action"]]) if a != "dynamodb:DeleteItem"]}
@@ -54,7 +55,7 @@ def test_every_resource_names_this_stages_own_things():
     (or the edge stack's distribution): never a literal name, another stage's or any."""
     own = {"ProjectName", "Stage", "Distribution", "FunctionLogGroup", "MediaBucket", "StaticBucket",
            "SubscribersTable", "SubscribersGlobalTable", "FailedRecordsQueue", "ConfigurationSet", "SenderDomain",
-           "NewsletterQueue", "NewsletterClaimsTable"}  # fmt: skip
+           "NewsletterQueue", "NewsletterClaimsTable", "Database", "AppUser"}  # fmt: skip
     for statement in deployed_statements():
         resources = (
             statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]

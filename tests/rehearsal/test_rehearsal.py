@@ -2,7 +2,8 @@
 running under its own least-privilege role with IAM enforced, inside Lambda's limits, against
 resources made by infra/'s templates (conftest.py, account.py, lambda_service.py).
 
-The tests run in order, as one deployment's life: `zappa manage migrate`, the first editor,
+The tests run in order, as one deployment's life: `make deploy` (twice: the second run changes
+nothing) and the wiring it made, `zappa manage migrate`, the first editor,
 readers, subscribers, photos, schedules, failures and their replay. Any AccessDenied met by
 the function (even one the app caught), any payload over Lambda's limits and any unexpected
 error fails the test it happens in; the last tests look back over the whole run."""
@@ -61,6 +62,54 @@ def media_keys(rehearsal, prefix):
     return sorted(o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix=prefix).get("Contents", []))
 
 
+# --- the deploy -------------------------------------------------------------------------------
+
+
+def test_make_deploy_made_everything_and_a_second_run_changed_nothing(rehearsal):
+    """From nothing: secrets, sender identity, the data, database and edge stacks, the
+    function by Zappa, the static files. Then the same command again: nothing to change."""
+    first, second = rehearsal.deploys
+    for made in ("secrets in SSM: created", "stack blog-data-rehearsal: created",
+                 "stack blog-database-rehearsal: created", "function blog-rehearsal (Zappa): created",
+                 "stack blog-edge-rehearsal: created", "static files: updated"):  # fmt: skip
+        assert made in first, first
+    assert "No change: everything was already as described." in second, second
+    assert ": created" not in second and ": updated" not in second, second
+    assert "The site: https://" in second
+
+
+def test_the_function_is_wired_to_what_the_stacks_made(rehearsal):
+    """Every resource-naming variable the function got is its stack's output (none typed); it
+    runs under the data stack's role with our entry point; Zappa scheduled every task, on the
+    function, and put the S3 trigger on the media bucket for uploads only."""
+    from deploy.stack_outputs import OUTPUT_FOR_VARIABLE
+
+    configuration, outputs = rehearsal.configuration, rehearsal.account.outputs
+    variables = configuration["Environment"]["Variables"]
+    for name, (stack, key) in OUTPUT_FOR_VARIABLE.items():
+        assert variables[name] == str(outputs[stack][key]), name
+    assert variables["SSM_PREFIX"] == "/blog/rehearsal/"
+    assert configuration["Role"] == outputs["data"]["FunctionRoleArn"]
+    assert configuration["Handler"] == "dispatch.entry.handler"
+    assert configuration["Runtime"] == "python3.12"
+    events = rehearsal.account.client("events")
+    schedules = {}
+    for rule in events.list_rules()["Rules"]:
+        [target] = events.list_targets_by_rule(Rule=rule["Name"])["Targets"]
+        if target["Arn"] == configuration["FunctionArn"]:
+            schedules[rule["Name"]] = rule["ScheduleExpression"]
+    assert {name.split("-", 2)[2]: expression for name, expression in schedules.items()} == {
+        "blog.tasks.publish_due_posts": "rate(1 minute)",
+        "blog.tasks.refresh_photo_renditions": "rate(1 minute)",
+        "blog.tasks.delete_orphan_uploads": "rate(1 hour)",
+    }
+    trigger = rehearsal.function.s3_trigger
+    assert trigger["LambdaFunctionArn"] == configuration["FunctionArn"]
+    assert [(r["Name"].lower(), r["Value"]) for r in trigger["Filter"]["Key"]["FilterRules"]] == [
+        ("prefix", "uploads/")
+    ]
+
+
 # --- the package ------------------------------------------------------------------------------
 
 
@@ -80,7 +129,7 @@ def test_the_package_is_small_and_ships_trusted_bytecode(rehearsal):
 
 
 def test_zappa_manage_migrate(rehearsal):
-    """`zappa manage dev migrate`: Zappa's handler runs the command, with the secret key and
+    """`zappa manage rehearsal migrate`: Zappa's handler runs the command, with the secret key and
     database URL read from SSM under the role."""
     invocation = rehearsal.function.invoke({"manage": "migrate --noinput"})
     assert clean(invocation) == {}
@@ -109,7 +158,7 @@ def test_readers_get_cacheable_pages_through_cloudfront(rehearsal, path):
     assert response.status == 200, response.text[:500]
     assert "s-maxage" in response.headers["cache-control"]
     assert "set-cookie" not in response.multi
-    assert "/dev/" not in response.text, "links never carry API Gateway's stage"
+    assert "/rehearsal/" not in response.text, "links never carry API Gateway's stage"
 
 
 @pytest.mark.parametrize("path", ["/", "/api/v1/posts/", "/admin/login/"])
@@ -181,11 +230,14 @@ def welcome_emails(rehearsal, address):
     return found
 
 
-def links(message):
+def links(rehearsal, message):
+    """The confirm and unsubscribe paths, on the site's address (the CloudFront domain)."""
+    site = rehearsal.account.outputs["edge"]["PublicBaseUrl"]
     text = message.get_body(("plain",)).get_content()
-    confirm = re.search(r"https://dev\.blog\.example\.com(/confirm/\S+/)", text).group(1)
-    unsubscribe = str(message["List-Unsubscribe"]).strip()[1:-1].removeprefix("https://dev.blog.example.com")
-    return confirm, unsubscribe
+    confirm = re.search(re.escape(site) + r"(/confirm/\S+/)", text).group(1)
+    unsubscribe = str(message["List-Unsubscribe"]).strip()[1:-1]
+    assert unsubscribe.startswith(site)
+    return confirm, unsubscribe.removeprefix(site)
 
 
 def test_subscribe_confirm_unsubscribe_and_subscribe_again(rehearsal):
@@ -198,7 +250,7 @@ def test_subscribe_confirm_unsubscribe_and_subscribe_again(rehearsal):
     assert response.status == 303
     clean(response.invocation)
     [welcome] = welcome_emails(rehearsal, address)
-    confirm, unsubscribe = links(welcome)
+    confirm, unsubscribe = links(rehearsal, welcome)
     assert welcome["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
 
     assert reader.get(confirm).status == 200
@@ -224,14 +276,14 @@ def test_subscribe_confirm_unsubscribe_and_subscribe_again(rehearsal):
     clean(again.invocation)
     assert status() == "pending"
     _, second = welcome_emails(rehearsal, address)
-    assert links(second)[0] != confirm, "a new confirmation, for the new entry"
+    assert links(rehearsal, second)[0] != confirm, "a new confirmation, for the new entry"
 
 
 def test_a_bounce_from_ses_over_sns_suppresses_the_address(rehearsal):
     topic = rehearsal.account.outputs["data"]["SesNotificationsTopicArn"]
     notification = {
         "notificationType": "Bounce",
-        "mail": {"timestamp": "2026-11-30T06:00:00.000Z", "source": "hello@dev.blog.example.com",
+        "mail": {"timestamp": "2026-11-30T06:00:00.000Z", "source": "hello@rehearsal.blog.example.com",
                  "messageId": "0100018c-bounce", "destination": ["gone@example.org"]},
         "bounce": {"bounceType": "Permanent", "bounceSubType": "General", "timestamp": "2026-11-30T06:00:01.000Z",
                    "feedbackId": "0100018c-feedback", "bouncedRecipients": [{"emailAddress": "gone@example.org"}]},
@@ -275,7 +327,7 @@ def test_a_post_published_from_the_admin_is_emailed_once_to_each_confirmed_subsc
     address = "newsletter.reader@example.org"
     clean(reader.post("/subscribe/", {"email": address, "website": ""}).invocation)
     [welcome] = welcome_emails(rehearsal, address)
-    confirm, _ = links(welcome)
+    confirm, _ = links(rehearsal, welcome)
     assert reader.post(confirm, {}).status == 200
 
     browser = editor(rehearsal)
@@ -296,9 +348,8 @@ def test_a_post_published_from_the_admin_is_emailed_once_to_each_confirmed_subsc
     assert [set(to) for to, _ in sent] == [{address}], "one email, to the one confirmed reader"
     _, message = sent[0]
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
-    assert (
-        "https://dev.blog.example.com/posts/lighthouse-at-dusk/" in message.get_body(("plain",)).get_content()
-    )
+    site = rehearsal.account.outputs["edge"]["PublicBaseUrl"]
+    assert f"{site}/posts/lighthouse-at-dusk/" in message.get_body(("plain",)).get_content()
     claims = rehearsal.account.client("dynamodb")
     table = rehearsal.account.outputs["data"]["NewsletterClaimsTableName"]
     items = claims.scan(TableName=table)["Items"]
@@ -394,7 +445,7 @@ def test_every_schedule_runs_through_zappas_handler(rehearsal, task):
 
 def test_an_s3_event_failed_for_good_lands_in_the_queue_and_is_replayed_into_renditions(rehearsal):
     """S3 is down for one photo: the handler fails, Lambda retries twice, then sends the event
-    to the failed-records queue as the role. Once S3 is back, `zappa manage dev replay_failed`
+    to the failed-records queue as the role. Once S3 is back, `zappa manage rehearsal replay_failed`
     makes the renditions, the schedule marks the photo ready, and the queue is empty."""
     server, function = rehearsal.account.server, rehearsal.function
     browser = editor(rehearsal)
@@ -509,7 +560,7 @@ def test_records_nobody_owns_fail_loudly(rehearsal):
 
 
 def test_the_role_reaches_nothing_of_another_stage(rehearsal):
-    """The dev function cannot read or delete prod's media, subscribers or secrets."""
+    """The rehearsal function cannot read or delete prod's media, subscribers or secrets."""
     deployer, function = rehearsal.account.client, rehearsal.account.function
     prod_bucket = "blog-prod-media-123456789012-eu-west-1"
     deployer("s3").create_bucket(
@@ -566,3 +617,41 @@ def test_every_action_used_is_one_the_static_check_knows(rehearsal):
 def test_nothing_was_written_into_the_package(rehearsal):
     """Lambda's /var/task is read-only: the function wrote nothing there."""
     assert {p.relative_to(rehearsal.tree) for p in rehearsal.tree.rglob("*")} == rehearsal.files_before
+
+
+# --- teardown -----------------------------------------------------------------------------------
+
+
+def test_make_destroy_takes_the_stage_down_and_keeps_its_data(rehearsal, tmp_path):
+    """As the deployer: the edge stack, the function, its API and schedules go; the data and
+    database stacks, every photo, subscriber and secret stay, for `make deploy` to come back to."""
+    from tests.rehearsal.account import make_deploy
+
+    account = rehearsal.account
+    photos = media_keys(rehearsal, "")
+    output = make_deploy(account, tmp_path, "destroy")
+    assert "stack blog-edge-rehearsal: deleted" in output and "function blog-rehearsal: deleted" in output
+    stacks = {s["StackName"] for s in account.client("cloudformation").describe_stacks()["Stacks"]}
+    assert stacks == {"blog-data-rehearsal", "blog-database-rehearsal"}
+    assert account.client("lambda").list_functions()["Functions"] == []
+    assert [
+        r for r in account.client("events").list_rules()["Rules"] if r["Name"].startswith("blog-rehearsal")
+    ] == []
+    assert media_keys(rehearsal, "") == photos and photos
+    table = account.outputs["data"]["SubscribersTableName"]
+    assert account.client("dynamodb").scan(TableName=table)["Count"] > 0
+    assert account.client("ssm").get_parameter(Name="/blog/rehearsal/secret-key", WithDecryption=True)
+
+
+def test_make_destroy_with_delete_data_leaves_nothing_of_the_stage(rehearsal, tmp_path):
+    from tests.rehearsal.account import make_deploy
+
+    account = rehearsal.account
+    output = make_deploy(account, tmp_path, "destroy", "DELETE_DATA=yes")
+    assert "data: deleted" in output
+    assert account.client("cloudformation").describe_stacks()["Stacks"] == []
+    buckets = [b["Name"] for b in account.client("s3").list_buckets()["Buckets"]]
+    assert not [b for b in buckets if b.startswith("blog-rehearsal-")]
+    assert "blog-rehearsal-subscribers" not in account.client("dynamodb").list_tables()["TableNames"]
+    assert account.client("ssm").get_parameters_by_path(Path="/blog/rehearsal/")["Parameters"] == []
+    assert account.client("rds").describe_db_instances()["DBInstances"] == []
