@@ -1,10 +1,31 @@
-"""Which public paths show a post, so that a change reaches readers through CloudFront.
+"""Which public paths show a post, so that a change reaches readers through CloudFront
+(blog.purge sends them).
 
 A post's page shows its title, body, cover, author's name and tags; the lists, feeds, sitemap
-and API show most of that too (`blog.cdn.post_paths`). So renaming a tag or an author, or
-changing a photo, changes every page of every published post that carries it."""
+and API show most of that too (`post_paths`). So renaming a tag or an author, or changing a
+photo, changes every page of every published post that carries it."""
 
-from blog.cdn import post_paths
+from django.urls import reverse
+
+
+def post_paths(slug, username, tag_slugs, old_slugs=()):
+    """Every public path that shows a post: its page, the lists it appears in, the feeds,
+    the sitemap and the API, and its old slugs' redirects. A trailing `*` also covers query
+    strings and pages."""
+    paths = {
+        reverse("blog:post", kwargs={"slug": slug}),
+        *(reverse("blog:post", kwargs={"slug": old}) for old in old_slugs),
+        reverse("blog:home"),
+        "/?*",
+        reverse("blog:author", kwargs={"username": username}) + "*",
+        "/feeds/*",
+        reverse("blog:sitemap"),
+        reverse("blog:api-posts") + "*",
+        reverse("blog:api-tags") + "*",
+    }
+    for tag in tag_slugs:
+        paths.add(reverse("blog:tag", kwargs={"slug": tag}) + "*")
+    return paths
 
 
 def visible_state(post):

@@ -11,8 +11,8 @@ from pathlib import Path
 
 from django.conf import settings
 
-from blog.cdn import invalidate_after_commit
 from blog.models import Photo
+from blog.purge import purge_after_commit
 from common import events
 from thumbnails.naming import is_upload_key, manifest_key, rendition_prefix
 from thumbnails.objects import LOCAL_BUCKET
@@ -191,7 +191,7 @@ def discard_upload(name, invalidate=True):
         logger.exception("Could not delete every file of the deleted upload %s", name)
         keys = []
     if invalidate:
-        invalidate_after_commit({f"/{rendition_prefix(name)}*"})
+        purge_after_commit({f"/{rendition_prefix(name)}*"})
     if keys:
         logger.info("Deleted upload %s and %d file(s) of its renditions", name, len(keys) - 1)
     return keys

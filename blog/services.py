@@ -6,9 +6,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from blog.bodies import render_body
-from blog.cdn import invalidate_after_commit
 from blog.models import OldSlug, Photo, Post
 from blog.paths import paths_of_posts
+from blog.purge import purge_after_commit
 from blog.versioning import bump_site_version
 
 EDITOR_MODELS = ("post", "photo", "tag", "authorprofile")
@@ -105,5 +105,5 @@ def show_changed_photo(photo):
         if rerendered:
             bump_site_version()
         showing = Post.objects.filter(Q(body_photos=photo) | Q(cover=photo)).distinct()
-        invalidate_after_commit(paths_of_posts(showing))
+        purge_after_commit(paths_of_posts(showing))
     return rerendered

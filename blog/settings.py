@@ -258,6 +258,10 @@ if STATIC_BUCKET:
 
 # CloudFront: the distribution to invalidate when posts go live or change (unset locally).
 CLOUDFRONT_DISTRIBUTION_ID = env.str("CLOUDFRONT_DISTRIBUTION_ID", default="")
+# How pages readers see are purged from the CDN when they change (blog/purge.py): None picks
+# CloudFront's backend when a distribution is named above, and none otherwise; or name a
+# backend class and its options, e.g. {"BACKEND": "blog.purge.NoPurge"}.
+PURGE = None
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Field Notes <hello@example.com>")

@@ -14,10 +14,10 @@ from django.dispatch import receiver
 from django.utils import timezone
 
 from blog import services
-from blog.cdn import invalidate_after_commit, post_paths
 from blog.models import AuthorProfile, Photo, Post, Tag
-from blog.paths import paths_of_posts, visible_state
+from blog.paths import paths_of_posts, post_paths, visible_state
 from blog.publishing import post_published
+from blog.purge import purge_after_commit
 from blog.renditions import discard_upload, settle_new_upload
 
 # What readers see of a photo: a change to any of these changes the pages that show it.
@@ -54,7 +54,7 @@ def invalidate_saved_post(sender, instance, created=False, raw=False, **kwargs):
             # created already published, as fixtures and the demo content are, did not "go
             # live" for anyone: no newsletter.)
             post_published.send(sender=Post, post=instance)
-    invalidate_after_commit(paths)
+    purge_after_commit(paths)
 
 
 @receiver(m2m_changed, sender=Post.tags.through)
@@ -69,7 +69,7 @@ def invalidate_retagged_post(sender, instance, action, pk_set, reverse=False, **
         if pk_set and not reverse:
             slugs |= set(Tag.objects.filter(pk__in=pk_set).values_list("slug", flat=True))
         old = post.old_slugs.values_list("slug", flat=True)
-        invalidate_after_commit(post_paths(post.slug, post.author.username, slugs, old))
+        purge_after_commit(post_paths(post.slug, post.author.username, slugs, old))
 
 
 @receiver(pre_delete, sender=Post)
@@ -82,7 +82,7 @@ def remember_deleted_post(sender, instance, **kwargs):
 def invalidate_deleted_post(sender, instance, **kwargs):
     state = getattr(instance, "_visible_before", None)
     if state:
-        invalidate_after_commit(post_paths(*state))
+        purge_after_commit(post_paths(*state))
 
 
 # --- what posts' pages show of others: tags, authors, photos -----------------------------------
@@ -101,13 +101,13 @@ def invalidate_renamed_tag(sender, instance, raw=False, **kwargs):
     old = getattr(instance, "_before", None)
     if raw or not old or old == {"name": instance.name, "slug": instance.slug}:
         return
-    invalidate_after_commit(paths_of_posts(instance.posts.all(), extra_tags=[old["slug"]]))
+    purge_after_commit(paths_of_posts(instance.posts.all(), extra_tags=[old["slug"]]))
 
 
 @receiver(pre_delete, sender=Tag)
 def invalidate_deleted_tag(sender, instance, **kwargs):
     # Now, while the posts still carry it: the delete removes the links first.
-    invalidate_after_commit(paths_of_posts(instance.posts.all(), extra_tags=[instance.slug]))
+    purge_after_commit(paths_of_posts(instance.posts.all(), extra_tags=[instance.slug]))
 
 
 @receiver(pre_save, sender=AuthorProfile)
@@ -124,12 +124,12 @@ def invalidate_renamed_author(sender, instance, created, raw=False, **kwargs):
     # A new profile names the author too: pages showed the full name or username before.
     if raw or (not created and getattr(instance, "_before", None) == instance.display_name):
         return
-    invalidate_after_commit(paths_of_posts(Post.objects.filter(author_id=instance.user_id)))
+    purge_after_commit(paths_of_posts(Post.objects.filter(author_id=instance.user_id)))
 
 
 @receiver(post_delete, sender=AuthorProfile)
 def invalidate_unnamed_author(sender, instance, **kwargs):
-    invalidate_after_commit(paths_of_posts(Post.objects.filter(author_id=instance.user_id)))
+    purge_after_commit(paths_of_posts(Post.objects.filter(author_id=instance.user_id)))
 
 
 @receiver(pre_save, sender=get_user_model())
@@ -150,7 +150,7 @@ def invalidate_renamed_user(sender, instance, raw=False, **kwargs):
     if raw or not old or all(old[name] == getattr(instance, name) for name in AUTHOR_VISIBLE_FIELDS):
         return
     posts = Post.objects.filter(author=instance)
-    invalidate_after_commit(paths_of_posts(posts, old_username=old["username"]))
+    purge_after_commit(paths_of_posts(posts, old_username=old["username"]))
 
 
 # --- photos ----------------------------------------------------------------------------------

@@ -7,9 +7,10 @@ import time
 from django.db import transaction
 from django.db.models import F, Q
 
-from blog.cdn import invalidate_after_commit, post_paths
 from blog.models import Post
+from blog.paths import post_paths
 from blog.publishing import post_published
+from blog.purge import purge_after_commit
 from blog.renditions import redrive_stuck, refresh_pending
 from blog.uploads import delete_orphan_uploads as delete
 from common import observe
@@ -58,7 +59,7 @@ def publish_due_posts(event=None, context=None):
             # Inside the transaction: a receiver that fails (the newsletter's queue down) rolls
             # the announcement back, and the next minute's run tries again.
             post_published.send(sender=Post, post=post)
-            invalidate_after_commit(
+            purge_after_commit(
                 post_paths(
                     post.slug,
                     post.author.username,

@@ -108,3 +108,51 @@ def test_cloudfront_is_called_only_when_a_distribution_is_configured(
     assert calls == ([("cloudfront", "CreateInvalidation")] if configured else [])
     settings.CLOUDFRONT_DISTRIBUTION_ID = existing
     assert len(distribution()) == (1 if configured else 0)
+
+
+class Recording:
+    """A purge backend a deployment could name in `PURGE` (a test records what it is sent)."""
+
+    sent = []
+
+    def __init__(self, label):
+        self.label = label
+
+    def purge(self, paths):
+        Recording.sent.append((self.label, list(paths)))
+
+
+def test_the_purge_backend_is_the_one_the_settings_name(settings, make_post, distribution):
+    """`PURGE` swaps the backend (Wagtail's frontend cache shape): the named class gets the one
+    batch of paths, with its options, and CloudFront gets nothing although configured."""
+    Recording.sent = []
+    settings.PURGE = {"BACKEND": "tests.blog.test_cdn.Recording", "OPTIONS": {"label": "mine"}}
+
+    post = make_post()
+
+    assert len(Recording.sent) == 1
+    label, paths = Recording.sent[0]
+    assert label == "mine" and f"/posts/{post.slug}/" in paths and "/" in paths
+    assert distribution() == {}
+
+
+def test_a_rolled_back_change_purges_nothing(settings, make_post):
+    """Paths queued by a transaction that rolled back describe a change that never happened:
+    the next purge sends only its own."""
+    from django.db import transaction
+
+    Recording.sent = []
+    settings.PURGE = {"BACKEND": "tests.blog.test_cdn.Recording", "OPTIONS": {"label": "x"}}
+    post = make_post()
+    Recording.sent = []
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        post.title = "Never saved"
+        post.slug = "never-saved"
+        post.save()
+        raise RuntimeError("the save fails after the signal queued its paths")
+    assert Recording.sent == []
+
+    make_post(slug="after")
+    assert len(Recording.sent) == 1
+    assert not any("never-saved" in path for path in Recording.sent[0][1])

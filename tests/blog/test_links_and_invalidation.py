@@ -147,7 +147,7 @@ def test_changing_or_replacing_a_cover_invalidates_the_pages_showing_it(distribu
 
 def test_many_pages_become_one_wildcard(distribution, make_author, make_post):
     """An author with many posts is renamed: one `/posts/*`, not a path per post."""
-    from blog.cdn import MAX_PATHS_PER_PREFIX
+    from blog.purge import MAX_PATHS_PER_PREFIX
 
     ada = make_author("ada", "Ada")
     for _ in range(MAX_PATHS_PER_PREFIX + 1):

@@ -7,7 +7,8 @@ from types import SimpleNamespace
 import pytest
 from django.utils import timezone
 
-from blog import cdn, tasks
+from blog import tasks
+from common import aws
 from tests.emf import directive, metric_documents, printed_lines
 
 pytestmark = pytest.mark.django_db
@@ -55,13 +56,10 @@ def test_a_scheduled_run_logs_its_task_outcome_and_what_it_announced(
 ):
     settings.CLOUDFRONT_DISTRIBUTION_ID = "E123"
     calls = []
-    monkeypatch.setattr(
-        cdn,
-        "cloudfront_client",
-        lambda: SimpleNamespace(
-            create_invalidation=lambda **kw: calls.append(kw) or {"Invalidation": {"Id": "I1"}}
-        ),
+    cloudfront = SimpleNamespace(
+        create_invalidation=lambda **kw: calls.append(kw) or {"Invalidation": {"Id": "I1"}}
     )
+    monkeypatch.setattr(aws, "client", lambda service, region=None: cloudfront)
     from blog.models import Post
 
     post = make_post(state="scheduled")
