@@ -9,7 +9,6 @@ from django.utils.http import urlencode
 from django.views.decorators.csrf import csrf_exempt
 
 from blog.models import Post, Tag
-from blog.pagecache import cached_public_page
 from blog.search import clean_query
 from blog.seo import absolute_media_url
 from blog.urlpaths import path_for
@@ -97,10 +96,13 @@ def _tag(tag):
 
 def _photo(photo):
     """A cover as its renditions: none until they exist, and never the original upload."""
-    largest = photo.largest("jpeg") if photo is not None else None
-    if largest is None:
+    if photo is None or not photo.ready:
         return None
-    width, height, url = largest
+    # Each format's URLs once (through storage): the widest JPEG is the cover's own URL.
+    sets = {fmt: photo.rendition_set(fmt) for fmt in ("avif", "webp", "jpeg")}
+    if not sets["jpeg"]:
+        return None
+    width, height, url = sets["jpeg"][-1]
     return {
         "url": absolute_media_url(url),
         "alt": photo.alt_text,
@@ -109,8 +111,8 @@ def _photo(photo):
         "height": height,
         "renditions": [
             {"url": absolute_media_url(u), "width": w, "height": h, "type": f"image/{fmt}"}
-            for fmt in ("avif", "webp", "jpeg")
-            for w, h, u in photo.rendition_set(fmt)
+            for fmt, found in sets.items()
+            for w, h, u in found
         ],
     }
 
@@ -144,7 +146,6 @@ def _bounded(request, name):
 
 
 @api_view
-@cached_public_page
 def post_list(request):
     tag, author, query = _bounded(request, "tag"), _bounded(request, "author"), _bounded(request, "q")
     if None in (tag, author, query):
@@ -165,7 +166,6 @@ def post_list(request):
 
 
 @api_view
-@cached_public_page
 def post_detail(request, slug):
     post = Post.objects.published().for_listing().filter(slug=slug).first()
     if post is None:
@@ -174,7 +174,6 @@ def post_detail(request, slug):
 
 
 @api_view
-@cached_public_page
 def tag_list(request):
     tags = Tag.objects.with_post_counts().filter(post_count__gt=0).order_by("name")
     return _paginated(request, tags, lambda tag: {**_tag(tag), "post_count": tag.post_count})
