@@ -18,7 +18,6 @@ token) is never stored as fresh.
 """
 
 import hashlib
-import secrets
 from functools import reduce
 from operator import or_
 from pathlib import Path
@@ -30,23 +29,19 @@ from django.template.loader import get_template
 from django.urls import get_script_prefix
 from django.utils.safestring import mark_safe
 
+from blog.models import Post, stale_card_stamp
+
 CARD_TEMPLATE = "blog/_card.html"
 # Cards are rendered lazy-loading; the first card of a page loads its cover at once, as the
 # reader sees it without scrolling. Values print escaped (`"` as &quot;): these attributes can
 # only be the picture tag's own.
 LAZY = ' loading="lazy" decoding="async"'
 EAGER = ' fetchpriority="high"'
-STALE_PREFIX = "stale:"
 # The code that shapes a card besides its template: a deploy changing one re-renders cards.
 _CARD_CODE = ("blog/cards.py", "blog/models.py", "blog/templatetags/pictures.py", "thumbnails/naming.py")
 _ROOT = Path(__file__).resolve().parent.parent
 _code_digest = []  # computed once per process
 _stamps = {}  # (code, template, settings) -> stamp
-
-
-def stale_token():
-    """A card_stamp that no current_stamp() equals, new each time: it marks a change."""
-    return STALE_PREFIX + secrets.token_hex(6)
 
 
 def current_stamp():
@@ -79,15 +74,13 @@ def render_card(post):
 
 def mark_stale(posts):
     """Mark the cards of `posts` (a Post queryset) stale: the next list page renders them."""
-    return posts.update(card_stamp=stale_token())
+    return posts.update(card_stamp=stale_card_stamp())
 
 
 def cards_for(rows):
     """The cards of `rows`, (pk, card_html, card_stamp) as `PostQuerySet.card_rows()` gives
     them, in order, as safe strings; the first one eager. Stale ones are rendered (three
     queries, however many) and stored (one more)."""
-    from blog.models import Post
-
     rows = list(rows)
     stamp = current_stamp()
     stale = {pk: seen for pk, _, seen in rows if seen != stamp}
@@ -95,14 +88,14 @@ def cards_for(rows):
     if stale:
         posts = Post.objects.for_listing().in_bulk(list(stale))
         rendered = {pk: render_card(post) for pk, post in posts.items()}
-        _store(Post, rendered, stale, stamp)
+        _store(rendered, stale, stamp)
     cards = [rendered.get(pk, html) for pk, html, _ in rows]
     if cards:
         cards[0] = cards[0].replace(LAZY, EAGER, 1)
     return [mark_safe(card) for card in cards]  # noqa: S308 (rendered by the autoescaping template)
 
 
-def _store(Post, rendered, seen, stamp):
+def _store(rendered, seen, stamp):
     if not rendered:
         return
     unchanged = reduce(or_, (Q(pk=pk, card_stamp=seen[pk]) for pk in rendered))

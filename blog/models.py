@@ -20,7 +20,6 @@ from django.utils.dates import MONTHS
 from django.utils.text import slugify
 
 from blog.bodies import render_body
-from blog.cards import stale_token
 from blog.search import search_posts
 from blog.urlpaths import path_for
 from blog.xmltext import xml_safe
@@ -279,7 +278,7 @@ class Post(XmlSafeTextModel):
         self._strip_xml_invalid()  # before rendering, so body_html is clean too
         self.body_html, photo_ids = render_body(self.body, Photo.objects.in_bulk)
         # The card shows the post's own fields: whatever changed, the next list page renders it.
-        self.card_stamp = stale_token()
+        self.card_stamp = stale_card_stamp()
         update_fields = kwargs.get("update_fields")
         if update_fields:
             also = {"card_stamp", "body_html"} if "body" in update_fields else {"card_stamp"}
@@ -362,6 +361,14 @@ class Post(XmlSafeTextModel):
 
 
 WORDS_PER_MINUTE = 230
+
+
+def stale_card_stamp():
+    """A `card_stamp` that no fresh card's stamp (blog.cards) equals, new each time: a change
+    to what the card shows, which a card rendered before it cannot be stored over."""
+    return "stale:" + secrets.token_hex(6)
+
+
 _TAG = re.compile(r"<[^>]*>")
 
 
