@@ -29,6 +29,7 @@ AUTHOR_VISIBLE_FIELDS = ("username", "first_name", "last_name")
 
 @receiver(pre_save, sender=Post)
 def remember_visible_state(sender, instance, raw=False, **kwargs):
+    # The paths that showed the post before the save must go too (a new slug, a new author).
     if raw or not instance.pk:
         instance._visible_before = None
         return
@@ -38,6 +39,7 @@ def remember_visible_state(sender, instance, raw=False, **kwargs):
 
 @receiver(post_save, sender=Post)
 def invalidate_saved_post(sender, instance, created=False, raw=False, **kwargs):
+    # Every save path (admin, services, shell) ends here: one place purges what readers saw.
     if raw:
         return
     before = getattr(instance, "_visible_before", None)
@@ -89,6 +91,7 @@ def remember_deleted_post(sender, instance, **kwargs):
 
 @receiver(post_delete, sender=Post)
 def invalidate_deleted_post(sender, instance, **kwargs):
+    # A delete from the admin's list or a cascade calls no service: only the signal sees it.
     state = getattr(instance, "_visible_before", None)
     if state:
         purge_after_commit(post_paths(*state))
@@ -99,6 +102,7 @@ def invalidate_deleted_post(sender, instance, **kwargs):
 
 @receiver(pre_save, sender=Tag)
 def remember_tag(sender, instance, raw=False, **kwargs):
+    # A rename must also purge the pages of the old slug, which only the stored row knows.
     old = (
         Tag.objects.filter(pk=instance.pk).values("name", "slug").first() if instance.pk and not raw else None
     )
@@ -125,6 +129,7 @@ def invalidate_deleted_tag(sender, instance, **kwargs):
 
 @receiver(pre_save, sender=AuthorProfile)
 def remember_profile(sender, instance, raw=False, **kwargs):
+    # Only a changed display name changes pages: compare with the stored one after the save.
     instance._before = None
     if instance.pk and not raw:
         instance._before = (
@@ -150,6 +155,7 @@ def invalidate_unnamed_author(sender, instance, **kwargs):
 
 @receiver(pre_save, sender=get_user_model())
 def remember_user(sender, instance, raw=False, update_fields=None, **kwargs):
+    # Users are saved by auth itself (logins, passwords): only names shown on pages count.
     instance._shown_before = None
     if (
         raw
