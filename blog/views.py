@@ -85,25 +85,25 @@ def post_detail(request, slug):
 
 @require_safe
 def tag_detail(request, slug):
-    tag = get_object_or_404(Tag.objects.in_use(), slug=slug)
+    tag = get_object_or_404(Tag, slug=slug)
     posts = Post.objects.published().filter(tags=tag).newest_first()
-    return render(request, "blog/tag_detail.html", listing(request, posts, tag=tag))
+    context = listing(request, posts, tag=tag)
+    if not context["page"].paginator.count:  # a tag only drafts carry stays unseen
+        raise Http404("No such tag.")
+    return render(request, "blog/tag_detail.html", context)
 
 
 @require_safe
 def author_detail(request, username):
     if "\x00" in username:  # no username holds one, and PostgreSQL refuses it in a query
         raise Http404("No such author.")
-    # Only people who have published something have a public page: staff accounts stay private.
-    author = get_object_or_404(
-        get_user_model()
-        .objects.select_related("profile")
-        .filter(posts__in=Post.objects.published())
-        .distinct(),
-        username=username,
-    )
+    author = get_object_or_404(get_user_model().objects.select_related("profile"), username=username)
     posts = Post.objects.published().filter(author=author).newest_first()
-    return render(request, "blog/author_detail.html", listing(request, posts, author=author))
+    context = listing(request, posts, author=author)
+    # Only people who have published something have a public page: staff accounts stay private.
+    if not context["page"].paginator.count:
+        raise Http404("No such author.")
+    return render(request, "blog/author_detail.html", context)
 
 
 @require_safe
