@@ -203,10 +203,10 @@ class PostQuerySet(models.QuerySet):
     def newest_first(self):
         return self.order_by("-publish_at", "-id")
 
-    def card_rows(self):
-        """(pk, card_html, card_stamp) of each post: what a list page needs (blog.cards), with
-        no model instances to build."""
-        return self.values_list("pk", "card_html", "card_stamp")
+    def card_rows(self, field="card_html"):
+        """(pk, `field`, card_stamp) of each post: what a list needs (blog.cards), with no model
+        instances to build."""
+        return self.values_list("pk", field, "card_stamp")
 
     def search(self, query):
         return search_posts(self, query)
@@ -225,8 +225,10 @@ class Post(XmlSafeTextModel):
     summary = models.TextField(max_length=500, blank=True, help_text="Shown in lists and feeds.")
     body = models.TextField(help_text="Markdown. Scripts, styles and frames are removed.")
     body_html = models.TextField(editable=False, default="")
-    # The post's card as list pages show it, and what it was rendered for (blog.cards).
+    # The post's card as list pages show it, its item in the API's list, and what they were
+    # rendered for (blog.cards).
     card_html = models.TextField(editable=False, default="")
+    card_json = models.TextField(editable=False, default="")
     card_stamp = models.CharField(max_length=20, editable=False, default="")
     # A photo a post shows cannot be deleted (the admin names the posts); one whose
     # renditions failed is not offered as a cover.

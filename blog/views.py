@@ -5,13 +5,12 @@ from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import permission_required
 from django.core.paginator import InvalidPage, Page, Paginator
-from django.db.models import F, Func, IntegerField, Subquery
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from blog.cards import cards_for
+from blog.cards import card_page, html_cards
 from blog.models import OldSlug, Post, Tag
 from blog.search import clean_query
 from blog.seo import post_meta
@@ -21,30 +20,23 @@ from blog.seo import post_meta
 MAX_PAGE = 1_000_000
 
 
-def _count_of(posts):
-    # COUNT as a plain function, not an aggregate: no GROUP BY, one row.
-    counted = posts.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")
-    return Subquery(counted, output_field=IntegerField())
-
-
 def listing(request, posts, **context):
     """A list page's context: one page of `posts` (a Post queryset) as stored cards, read with
-    their total in one query (a scalar subquery: a window count made SQLite read every row's
-    card), where a Paginator would count first."""
+    their total in one query, where a Paginator would count first."""
     per_page = settings.POSTS_PER_PAGE
     number = request.GET.get("page") or "1"
-    rows = []
+    found = None
     if number.isascii() and number.isdigit() and 1 <= int(number) <= MAX_PAGE:
         number = int(number)
-        start = (number - 1) * per_page
-        rows = list(posts.card_rows().annotate(total=_count_of(posts))[start : start + per_page])
-    if rows:
+        found = card_page(posts, number, per_page, "card_html")
+    if found:
+        rows, total = found
         paginator = Paginator([], per_page)
-        paginator.count = rows[0][3]  # what Paginator counts, a cached_property, given
-        page = Page([row[:3] for row in rows], number, paginator)
+        paginator.count = total  # what Paginator counts, a cached_property, given
+        page = Page(rows, number, paginator)
     else:  # no posts, a page past the last, or not a number: as Paginator answers (a 404)
         page = paginate(request, posts.card_rows())
-    return {"page": page, "cards": cards_for(page.object_list), **context}
+    return {"page": page, "cards": html_cards(page.object_list), **context}
 
 
 def paginate(request, queryset, per_page=None):

@@ -1,6 +1,6 @@
-"""Each post's card stored with it (blog.cards), and the site version gone with the page cache
-it keyed. Existing posts start with no stamp: the first list page that shows one renders its
-card and stores it."""
+"""Each post's card and API list item stored with it (blog.cards), and the site version gone
+with the page cache it keyed. Existing posts start with no stamp: the first list that shows
+one renders its card and item and stores them."""
 
 from django.db import migrations, models
 
@@ -17,6 +17,11 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="post",
             name="card_html",
+            field=models.TextField(default="", editable=False),
+        ),
+        migrations.AddField(
+            model_name="post",
+            name="card_json",
             field=models.TextField(default="", editable=False),
         ),
         migrations.AddField(

@@ -253,3 +253,55 @@ def test_an_unchanged_page_revalidates_with_a_304_and_an_edit_changes_its_etag(c
     changed = client.get("/", HTTP_IF_NONE_MATCH=etag)
     assert changed.status_code == 200 and changed["ETag"] != etag
     assert "Ada L." in changed.content.decode()
+
+
+def api_items_match_details(client, url="/api/v1/posts/"):
+    """The API list's stored items equal what the detail view serialises afresh, and the body is
+    the JSON JsonResponse writes."""
+    import json
+
+    body = client.get(url).content.decode()
+    assert json.dumps(json.loads(body)) == body
+    results = json.loads(body)["results"]
+    for item in results:
+        detail = client.get(f"/api/v1/posts/{item['slug']}/").json()
+        del detail["body_html"]
+        assert item == detail, item["slug"]
+    return results
+
+
+def test_the_api_list_shows_every_change_as_the_detail_does(client, editor_client, post, make_post):
+    from blog.renditions import deliver_upload_locally
+
+    make_post(title="Another", author=post.author, tags=["Travel", "Food"])
+    api_items_match_details(client)
+    admin_change(editor_client, post, title="Harbour at dusk")
+    tag = Tag.objects.get(slug="travel")
+    tag.name = "Journeys"
+    tag.save()
+    profile = AuthorProfile.objects.get(user=post.author)
+    profile.display_name = "Ada L."
+    profile.save()
+    photo = Photo.objects.get(pk=post.cover_id)
+    photo.caption = "A new caption"
+    photo.save()
+    results = api_items_match_details(client)
+    first = next(item for item in results if item["slug"] == post.slug)
+    assert first["title"] == "Harbour at dusk" and first["author"]["name"] == "Ada L."
+    assert first["tags"][0]["name"] == "Journeys" and first["cover"]["caption"] == "A new caption"
+    api_items_match_details(client, "/api/v1/posts/?tag=food&page=1")
+
+    photo.image.save("another.jpg", photo.image.file, save=False)  # a new file: pending again
+    photo.save()
+    pending = next(item for item in api_items_match_details(client) if item["slug"] == post.slug)
+    assert pending["cover"] is None
+    deliver_upload_locally(Photo.objects.get(pk=photo.pk))
+    ready = next(item for item in api_items_match_details(client) if item["slug"] == post.slug)
+    assert "another" in ready["cover"]["url"]
+
+
+def test_another_site_url_rerenders_the_api_items(client, post, settings):
+    api_items_match_details(client)
+    settings.SITE_URL = "https://notes.example.org"
+    item = api_items_match_details(client)[0]
+    assert item["url"].startswith("https://notes.example.org/posts/")
