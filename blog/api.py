@@ -12,7 +12,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from blog.apidata import absolute, tag_data
 from blog.apidata import post_detail as post_detail_data
-from blog.cards import card_page, fresh_cards
+from blog.cards import fresh_cards
 from blog.models import Post, Tag
 from blog.search import clean_query
 
@@ -71,7 +71,10 @@ def _page_link(request, number):
     return absolute(request.path) + (f"?{query}" if query else "")
 
 
-def _paginated(request, queryset, serialise):
+def _paginated(request, queryset, serialise=None, items=None):
+    """One page of `queryset` in the API's list shape: each of its objects through
+    `serialise`, or, for posts, `items` gives the page's stored JSON items (blog.cards) and
+    the body is written around them, the same JSON byte for byte."""
     number = _page_number(request)
     if number is None:
         return error_response(400, "invalid_parameter", "`page` must be a whole number from 1.")
@@ -79,36 +82,16 @@ def _paginated(request, queryset, serialise):
     if number > max(paginator.num_pages, 1):
         return error_response(404, "page_not_found", f"There is no page {number}.")
     page = paginator.page(number)
-    return JsonResponse(
-        {
-            "count": paginator.count,
-            "next": _page_link(request, number + 1) if page.has_next() else None,
-            "previous": _page_link(request, number - 1) if page.has_previous() else None,
-            "results": [serialise(item) for item in page.object_list],
-        }
-    )
-
-
-def _paginated_posts(request, posts):
-    """`_paginated` for posts, from their stored items (blog.cards) and their total, read in
-    one query; the same JSON, byte for byte."""
-    number = _page_number(request)
-    if number is None:
-        return error_response(400, "invalid_parameter", "`page` must be a whole number from 1.")
-    size = settings.API_PAGE_SIZE
-    found = card_page(posts, number, size, "card_json")
-    if found is None and number > 1:
-        return error_response(404, "page_not_found", f"There is no page {number}.")
-    rows, count = found or ([], 0)
-    head = {
-        "count": count,
-        "next": _page_link(request, number + 1) if number * size < count else None,
-        "previous": _page_link(request, number - 1) if number > 1 else None,
-        "results": [],
+    data = {
+        "count": paginator.count,
+        "next": _page_link(request, number + 1) if page.has_next() else None,
+        "previous": _page_link(request, number - 1) if page.has_previous() else None,
+        "results": [] if items else [serialise(item) for item in page.object_list],
     }
-    head = json.dumps(head, cls=DjangoJSONEncoder)
-    body = head.removesuffix("]}") + ", ".join(fresh_cards(rows, "card_json")) + "]}"
-    return HttpResponse(body, content_type="application/json")
+    if not items:
+        return JsonResponse(data)
+    head = json.dumps(data, cls=DjangoJSONEncoder).removesuffix("]}")
+    return HttpResponse(head + ", ".join(items(page.object_list)) + "]}", content_type="application/json")
 
 
 def _bounded(request, name):
@@ -133,7 +116,9 @@ def post_list(request):
         posts = posts.filter(author__username=author)
     if query:
         posts = posts.search(clean_query(query)) if clean_query(query) else posts.none()
-    return _paginated_posts(request, posts)
+    return _paginated(
+        request, posts.card_rows("card_json"), items=lambda rows: fresh_cards(rows, "card_json")
+    )
 
 
 @api_view

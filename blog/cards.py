@@ -28,7 +28,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db.models import Case, F, Func, IntegerField, Q, Subquery, Value, When
+from django.db.models import Case, Q, Value, When
 from django.template.loader import get_template
 from django.urls import get_script_prefix
 from django.utils.safestring import mark_safe
@@ -95,20 +95,6 @@ def render_item(post):
 def mark_stale(posts):
     """Mark the cards of `posts` (a Post queryset) stale: the next list renders them."""
     return posts.update(card_stamp=stale_card_stamp())
-
-
-def card_page(posts, number, per_page, field):
-    """([(pk, `field`, card_stamp)], total) for page `number` of `posts`, in one query (the
-    total as a scalar subquery: a window count made SQLite read every row's card), or None
-    when that page is empty."""
-    start = (number - 1) * per_page
-    # COUNT as a plain function, not an aggregate: no GROUP BY, one row.
-    counted = posts.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")
-    total = Subquery(counted, output_field=IntegerField())
-    rows = list(posts.card_rows(field).annotate(total=total)[start : start + per_page])
-    if not rows:
-        return None
-    return [row[:3] for row in rows], rows[0][3]
 
 
 def fresh_cards(rows, field):

@@ -4,38 +4,21 @@ from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import permission_required
-from django.core.paginator import InvalidPage, Page, Paginator
+from django.core.paginator import InvalidPage, Paginator
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from blog.cards import card_page, html_cards
+from blog.cards import html_cards
 from blog.models import OldSlug, Post, Tag
 from blog.search import clean_query
 from blog.seo import post_meta
 
-# Larger page numbers are always past the last page: Paginator answers them without a query
-# too big for the database's integers.
-MAX_PAGE = 1_000_000
-
 
 def listing(request, posts, **context):
-    """A list page's context: one page of `posts` (a Post queryset) as stored cards, read with
-    their total in one query, where a Paginator would count first."""
-    per_page = settings.POSTS_PER_PAGE
-    number = request.GET.get("page") or "1"
-    found = None
-    if number.isascii() and number.isdigit() and 1 <= int(number) <= MAX_PAGE:
-        number = int(number)
-        found = card_page(posts, number, per_page, "card_html")
-    if found:
-        rows, total = found
-        paginator = Paginator([], per_page)
-        paginator.count = total  # what Paginator counts, a cached_property, given
-        page = Page(rows, number, paginator)
-    else:  # no posts, a page past the last, or not a number: as Paginator answers (a 404)
-        page = paginate(request, posts.card_rows())
+    """A list page's context: one page of `posts` (a Post queryset) as stored cards."""
+    page = paginate(request, posts.card_rows())
     return {"page": page, "cards": html_cards(page.object_list), **context}
 
 
