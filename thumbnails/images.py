@@ -48,8 +48,9 @@ HEIF_BRANDS = frozenset(
 # 1920 px files keep 38 dB PSNR against a full-resolution Lanczos resize (quality 80 gave
 # 36.5-37.5 dB). Browsers that read AVIF (most) fetch it, then WebP, and JPEG only as the
 # last fallback, so the fallbacks get fast settings. WebP: method 0 takes ~0.4x method 4's
-# CPU for ~7% more bytes at the same PSNR (method 2: ~0.5x, +2%); WebP is most of the CPU.
-# JPEG: baseline; progressive would be ~5% smaller for ~2x the encoding time. AVIF (libaom):
+# CPU at the same quality, for ~7% more bytes and ~0.4 dB less (method 2: ~0.5x, +2%, the
+# same dB as 0); WebP is most of the CPU. JPEG: baseline; progressive with the same
+# quantization would be ~3% smaller for ~2.5x the encoding time. AVIF (libaom):
 # speed 9 takes about WebP's time for 0.7x its bytes (speed 6, Pillow's default, 4.5x).
 SAVE_OPTIONS = {
     "jpeg": ("JPEG", {"quality": 86, "progressive": False, "optimize": True, "subsampling": "4:2:0"}),
