@@ -98,6 +98,12 @@ def purge_after_commit(paths):
     transaction.on_commit(_flush)
 
 
+def discard_pending():
+    """Forget what is queued and not sent: for a test's start, whose predecessor's rolled-back
+    transaction changed nothing any reader saw."""
+    _pending.paths = None
+
+
 def _flush():
     paths = collapse(getattr(_pending, "paths", None) or ())
     _pending.paths = None

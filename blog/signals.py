@@ -7,7 +7,15 @@ m2m saves and the auth models' saves only announce through these signals. Schedu
 posts are announced by `blog.tasks.publish_due_posts` when they become due. A post going live
 sends `blog.publishing.post_published` (the newsletter listens). A photo's upload
 and renditions go when the photo is deleted or given another file
-(`blog.renditions.discard_upload`). A published post's old slug keeps redirecting."""
+(`blog.renditions.discard_upload`). A published post's old slug keeps redirecting.
+
+Why these stay signals when other side effects are services (`blog.services`): each reacts to
+a change of what readers see that reaches the database by many doors the project does not own:
+the admin's change form, its bulk delete, the tags widget's m2m writes, a user renamed in
+`auth`, `manage.py shell`. A service is called by the code that publishes (publish, unpublish,
+the scheduled release, rendition results); a signal is the one hook that sees every other door,
+and each receiver only queues work for after the commit (`blog.purge.purge_after_commit`,
+`transaction.on_commit`), never does it inside the save."""
 
 from django.contrib.auth import get_user_model
 from django.db import transaction

@@ -8,8 +8,9 @@ import secrets
 import boto3
 from botocore.exceptions import ClientError
 
-# name under /<project>/<stage>/ -> (type, how to make its value). The function loads every
-# parameter under the prefix at start-up (blog/secrets.py): secret-key is SECRET_KEY...
+# name under /<project>/<stage>/ -> (type, how to make its value). The function loads these
+# (and database-url, origin-verify-previous when they exist) at start-up (blog/ssm.py):
+# secret-key is SECRET_KEY...
 GENERATED_PARAMETERS = {
     "secret-key": ("SecureString", lambda: secrets.token_urlsafe(50)),
     "log-hash-salt": ("SecureString", lambda: secrets.token_urlsafe(24)),

@@ -67,6 +67,24 @@ def stage(name, described=None):
     return merged
 
 
+# The AWS Parameters and Secrets Lambda extension (x86_64), published by AWS in each region
+# under an account of its own: "AWS Parameters and Secrets Lambda Extension ARNs" in the Systems
+# Manager user guide lists them and the newest version. A stage in another region needs its line.
+SECRETS_EXTENSION_LAYERS = {
+    "eu-west-1": "arn:aws:lambda:eu-west-1:015030872274:layer:AWS-Parameters-and-Secrets-Lambda-Extension:12",
+}
+
+
+def secrets_extension_layer(region):
+    try:
+        return SECRETS_EXTENSION_LAYERS[region]
+    except KeyError:
+        raise DescriptionError(
+            f"no ARN of the Parameters and Secrets extension for {region}: add it to "
+            "deploy/settings.py (SECRETS_EXTENSION_LAYERS), or give the stage secrets_extension = false"
+        ) from None
+
+
 def function_name(described_stage):
     return f"{described_stage['project']}-{described_stage['name']}"
 
@@ -122,6 +140,11 @@ def zappa_settings(name, outputs, complete=True, described=None):
         "ALLOWED_HOSTS": f".execute-api.{own['region']}.amazonaws.com",
         "DEFAULT_FROM_EMAIL": own["sender"],
     }
+    if own.get("secrets_extension", False):
+        # The function reads its secrets through the extension (blog/ssm.py); the variable
+        # (the extension's own setting, at its default) is how it knows the extension is there.
+        settings["layers"] = [*settings.get("layers", []), secrets_extension_layer(own["region"])]
+        variables["PARAMETERS_SECRETS_EXTENSION_HTTP_PORT"] = "2773"
     settings["aws_environment_variables"] = dict(sorted(environment(variables, outputs).items()))
     return settings
 

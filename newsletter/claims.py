@@ -18,7 +18,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from common import aws
+from common import aws, sqlite_file
 from welcome.store import Claim
 from welcome.subscriber import epoch, timestamp
 
@@ -151,32 +151,16 @@ class LocalClaims(ClaimStore):
     def _item(self, key):
         """The item for `key` (or None) to read and change; what the block leaves in
         `box[0]` is written back when it ends."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        import sqlite3  # here: in AWS nothing of this runs, and the start-up skips it
-
-        connection = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        try:
-            # WAL, and no fsync at every commit: a laptop's queue of a few thousand messages
-            # should not take a disk flush each (a power cut may lose the last ones).
-            connection.execute("PRAGMA journal_mode=WAL")
-            connection.execute("PRAGMA synchronous=NORMAL")
-            connection.execute("CREATE TABLE IF NOT EXISTS claims (pk TEXT PRIMARY KEY, item TEXT NOT NULL)")
-            connection.execute("BEGIN IMMEDIATE")
+        schema = "CREATE TABLE IF NOT EXISTS claims (pk TEXT PRIMARY KEY, item TEXT NOT NULL)"
+        with sqlite_file.immediate(self.path, schema, wal=True) as connection:
             row = connection.execute("SELECT item FROM claims WHERE pk = ?", (key,)).fetchone()
             box = [json.loads(row[0]) if row else None]
             before = box[0]
-            try:
-                yield box
-            except BaseException:
-                connection.execute("ROLLBACK")
-                raise
+            yield box
             if box[0] is not before:
                 connection.execute(
                     "INSERT OR REPLACE INTO claims (pk, item) VALUES (?, ?)", (key, json.dumps(box[0]))
                 )
-            connection.execute("COMMIT")
-        finally:
-            connection.close()
 
     def claim(self, key, *, now, stale_before):
         with self._item(key) as box:

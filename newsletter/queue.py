@@ -2,7 +2,6 @@
 defaults that behaves like it for one consumer. Both take messages in batches; in AWS Lambda's
 event source mapping receives and deletes them, locally `newsletter.local` does."""
 
-import contextlib
 import functools
 import json
 import time
@@ -11,7 +10,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from common import aws
+from common import aws, sqlite_file
 
 BATCH = 10  # SendMessageBatch's limit
 ATTEMPTS = 3
@@ -61,27 +60,8 @@ class LocalQueue:
         self.max_receives = max_receives
         self.failed_dir = Path(failed_dir) if failed_dir else self.path.parent / "failed-records"
 
-    @contextlib.contextmanager
     def _transaction(self):
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        import sqlite3  # here: in AWS nothing of this runs, and the start-up skips it
-
-        connection = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        try:
-            # WAL, and no fsync at every commit: a laptop's queue of a few thousand messages
-            # should not take a disk flush each (a power cut may lose the last ones).
-            connection.execute("PRAGMA journal_mode=WAL")
-            connection.execute("PRAGMA synchronous=NORMAL")
-            connection.execute(SCHEMA)
-            connection.execute("BEGIN IMMEDIATE")
-            try:
-                yield connection
-            except BaseException:
-                connection.execute("ROLLBACK")
-                raise
-            connection.execute("COMMIT")
-        finally:
-            connection.close()
+        return sqlite_file.immediate(self.path, SCHEMA, wal=True)
 
     def send(self, messages, *, now=None):
         now = time.time() if now is None else now

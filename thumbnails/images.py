@@ -2,11 +2,11 @@
 
 The speed comes from doing little, not from doing it cleverly: a JPEG is decoded at the
 smallest of 1/1, 1/2, 1/4, 1/8 scale that still covers the largest rendition (libjpeg does
-this while decoding, for a fraction of the time and memory), the smaller renditions are made
-from the largest one rather than from the source, and rotation and colour conversion run on
-that largest rendition rather than on the source. Encoding, WebP above all, is most of what
-is left; Pillow's encoders run without the GIL (JPEG's only when writing to a file, hence
-`_save`), so the widths are encoded on two threads, as are the bands of the first resize.
+this while decoding, for a fraction of the time and memory), each smaller rendition is made
+from the next wider one rather than from the source, and rotation and colour conversion run
+on the largest rendition rather than on the source. Encoding is most of what is left, so the
+encoders run at their fast settings (SAVE_OPTIONS). All of it runs on one thread: the
+function has one vCPU (see SAVE_OPTIONS), and a second thread would only add memory.
 
 Every failure that is the file's fault raises `ImageRejected` with a short `reason` (it and
 the limits checked before decoding and encoding live in `limits`).
@@ -15,12 +15,22 @@ the limits checked before decoding and encoding live in `limits`).
 import contextlib
 import functools
 import io
-import os
+import itertools
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from PIL import ExifTags, Image, UnidentifiedImageError, features
+from PIL import (
+    AvifImagePlugin,
+    ExifTags,
+    GifImagePlugin,
+    Image,
+    JpegImagePlugin,
+    PngImagePlugin,
+    TiffImagePlugin,
+    UnidentifiedImageError,
+    WebPImagePlugin,
+    features,
+)
 
 from thumbnails import colour, limits
 from thumbnails.limits import ImageRejected
@@ -36,6 +46,17 @@ DEFAULT_FORMATS = ("jpeg", "webp", "avif")
 # (iPhones' HEIC) comes from the pi-heif plugin, registered only when a file looks like one.
 ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "TIFF", "AVIF", "HEIF")
 _BUILT_IN = tuple(fmt for fmt in ACCEPTED_FORMATS if fmt != "HEIF")
+# Their plugins, imported by name: each registers itself in Image.OPEN and Image.SAVE. Were
+# one missing, Pillow's save(format="WEBP") or open(formats=...) would call Image.init(), which
+# imports all ~45 of its format plugins (20-30 ms of a cold start) to find it. MPO comes with JPEG.
+_PLUGINS = (
+    AvifImagePlugin,
+    GifImagePlugin,
+    JpegImagePlugin,
+    PngImagePlugin,
+    TiffImagePlugin,
+    WebPImagePlugin,
+)
 # The ISO-BMFF brands of HEIF images with HEVC pictures (AVIF's own, `avif`/`avis`, are
 # Pillow's). `mif1`/`msf1` are generic: an AVIF may carry them too, so Pillow's AVIF decoder
 # is still tried first.
@@ -43,20 +64,21 @@ HEIF_BRANDS = frozenset(
     {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"hevm", b"hevs", b"mif1", b"msf1"}
 )
 
-# Measured on a 1920x1280 rendition of a 24 MP photo. JPEG: progressive with optimized
-# Huffman tables is 7% smaller than baseline for ~25 ms more. WebP: method 4 (~200 ms) is
-# libwebp's default; 6 is 2.5x slower for 8% fewer bytes, 2 is 1.5x faster for 10% more.
-# Quality 80 for both: what libvips and most CDNs default to for photos. AVIF (libaom):
-# speed 9 takes about half of WebP's time for a third fewer bytes at quality 60 (speed 8:
-# 0.8x WebP's time, the same bytes; speed 6, Pillow's default, 4.5x); one thread, as the
-# renditions already keep both cores busy. bench/thumbnails.py measures the set with and
-# without it.
+# Chosen for the function's 1,769 MB (stages.toml), where Lambda gives exactly one vCPU, so
+# the CPU time is what a photo costs and waits for (README, "Thumbnails"). Measured with
+# bench/thumbnails.py on 12 and 24 MP photo-like images. Qualities: the lowest whose delivered
+# 1920 px files keep 38 dB PSNR against a full-resolution Lanczos resize (quality 80 gave
+# 36.5-37.5 dB). Browsers that read AVIF (most) fetch it, then WebP, and JPEG only as the
+# last fallback, so the fallbacks get fast settings. WebP: method 0 takes ~0.4x method 4's
+# CPU at the same quality, for ~7% more bytes and ~0.4 dB less (method 2: ~0.5x, +2%, the
+# same dB as 0); WebP is most of the CPU. JPEG: baseline; progressive with the same
+# quantization would be ~3% smaller for ~2.5x the encoding time. AVIF (libaom):
+# speed 9 takes about WebP's time for 0.7x its bytes (speed 6, Pillow's default, 4.5x).
 SAVE_OPTIONS = {
-    "jpeg": ("JPEG", {"quality": 80, "progressive": True, "optimize": True, "subsampling": "4:2:0"}),
-    "webp": ("WEBP", {"quality": 80, "method": 4}),
-    "avif": ("AVIF", {"quality": 60, "speed": 9, "max_threads": 1}),
+    "jpeg": ("JPEG", {"quality": 86, "progressive": False, "optimize": True, "subsampling": "4:2:0"}),
+    "webp": ("WEBP", {"quality": 88, "method": 0}),
+    "avif": ("AVIF", {"quality": 68, "speed": 9, "max_threads": 1}),
 }
-_WORKERS = 2  # Lambda gives two vCPUs from 1,769 MB up; more threads only contend.
 _BANDS = 8  # see _resize_in_bands
 
 # ImageOps.exif_transpose's table, applied after the resize, where it moves fewer pixels.
@@ -96,24 +118,27 @@ def render_renditions(
     and is the same bytes for the same input. Raises ImageRejected for a bad file.
     """
     formats = _check_formats(formats)
-    with ThreadPoolExecutor(_WORKERS, thread_name_prefix="thumbnails") as pool:
-        base, sizes = _decode(data, widths, max_pixels, pool, formats)
-        # Widest first, so the longest job starts first; collected in a fixed order, so
-        # the result does not depend on which thread finishes when.
-        futures = {size: pool.submit(_render_size, base, size, formats) for size in reversed(sizes)}
-        with limits.encoder_refusals():
-            return [rendition for size in sizes for rendition in futures[size].result()]
+    img, sizes = _decode(data, widths, max_pixels, formats)
+    by_size = {}
+    with limits.encoder_refusals():
+        # Widest first, each width resized from the one before: a smaller source is less work
+        # for the same result (>= 50 dB PSNR against a resize from the source), and only one
+        # width's pixels are held at a time (with the next one, while it is made).
+        for size in reversed(sizes):
+            if size != img.size:
+                img = img.resize(size, Image.Resampling.LANCZOS)
+            by_size[size] = _encode(img, formats)
+    return [rendition for size in sizes for rendition in by_size[size]]
 
 
 def load_upright(data: bytes, width: int, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image.Image:
     """The image in `data` as `render_renditions` sees it before encoding: upright, sRGB,
     RGB or RGBA, without metadata, `width` pixels wide (or the source's width if narrower)."""
-    with ThreadPoolExecutor(_WORKERS, thread_name_prefix="thumbnails") as pool:
-        return _decode(data, (width,), max_pixels, pool)[0]
+    return _decode(data, (width,), max_pixels)[0]
 
 
 def _decode(
-    data: bytes, widths: tuple[int, ...], max_pixels: int, pool: ThreadPoolExecutor, formats=()
+    data: bytes, widths: tuple[int, ...], max_pixels: int, formats=()
 ) -> tuple[Image.Image, list[tuple[int, int]]]:
     """The largest rendition's pixels, and the sizes to make, narrowest first."""
     if not widths or not all(isinstance(w, int) and w > 0 for w in widths):
@@ -144,7 +169,7 @@ def _decode(
             img.load()  # a no-op if done above; the first frame only: we never seek
             icc_profile = img.info.get("icc_profile")
             frame = colour.resizable(img)
-        frame = _resize_in_bands(frame, stored, box, pool)
+        frame = _resize_in_bands(frame, stored, box)
     if orientation in _TRANSPOSE:
         frame = frame.transpose(_TRANSPOSE[orientation])
     frame = colour.to_srgb(frame, icc_profile)
@@ -193,7 +218,6 @@ def identify(head: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Identified
 def known_signature(head: bytes) -> str | None:
     """The accepted format whose signature `head` starts with, or None: for a header too
     long to read whole (a TIFF's directory may sit at its end)."""
-    Image.init()
     formats = ACCEPTED_FORMATS if looks_like_heif(head) and _heif_registered() else _BUILT_IN
     for fmt in formats:
         accept = Image.OPEN.get(fmt, (None, None))[1]
@@ -279,15 +303,12 @@ def _orientation(img: Image.Image) -> int:
     return value if value in _TRANSPOSE else 1
 
 
-def _resize_in_bands(
-    img: Image.Image, size: tuple[int, int], box: tuple[float, ...] | None, pool: ThreadPoolExecutor
-) -> Image.Image:
+def _resize_in_bands(img: Image.Image, size: tuple[int, int], box: tuple[float, ...] | None) -> Image.Image:
     """A Lanczos resize of `img` (the `box` part of it) to `size`, in horizontal bands.
 
     Pillow resizes in two passes through an intermediate image as tall as the source; band by
-    band, that intermediate is an eighth of the size (peak memory), and Pillow releases the GIL
-    while resampling, so two bands run at once (time). The bands overlap by the filter's
-    reach, so the seams do not show; the result is always the same for the same input.
+    band, that intermediate is an eighth of the size (peak memory). The bands overlap by the
+    filter's reach, so the seams do not show; the result is always the same for the same input.
     """
     box = box or (0, 0, *img.size)
     if size == img.size and box == (0, 0, *img.size):
@@ -302,24 +323,15 @@ def _resize_in_bands(
     edges = [round(height * i / bands) for i in range(bands + 1)]
     rows_per_row = (box[3] - box[1]) / height
 
-    def band(top: int, bottom: int) -> None:
+    for top, bottom in itertools.pairwise(edges):
         source = (box[0], box[1] + top * rows_per_row, box[2], box[1] + bottom * rows_per_row)
         part = img.resize((width, bottom - top), Image.Resampling.LANCZOS, box=source, reducing_gap=3.0)
-        out.paste(part, (0, top))  # bands are disjoint rows: safe from several threads
-
-    list(pool.map(band, edges[:-1], edges[1:]))  # list(): re-raise any band's exception
+        out.paste(part, (0, top))
     return out.convert(img.mode.replace("a", "A")) if premultiplied else out
 
 
-def _render_size(base: Image.Image, size: tuple[int, int], formats: tuple[str, ...]) -> list[Rendition]:
-    """Resize `base` to `size` and encode it in each format, on a worker thread.
-
-    Threads share `base` read-only; only the task for its own width saves it, and what save()
-    sets on an image (`encoderinfo`) is nothing resize() reads.
-    """
-    img = base
-    if size != base.size:
-        img = base.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
+def _encode(img: Image.Image, formats: tuple[str, ...]) -> list[Rendition]:
+    """`img` encoded in each format."""
     flat = None
     renditions = []
     for fmt in formats:
@@ -337,13 +349,6 @@ def _render_size(base: Image.Image, size: tuple[int, int], formats: tuple[str, .
 
 
 def _save(img: Image.Image, pil_format: str, options: dict) -> bytes:
-    """`img` encoded. Pillow's JPEG encoder holds the GIL when writing to a BytesIO but not
-    when writing to a file descriptor, so JPEGs go through an in-memory file (Linux)."""
-    if pil_format == "JPEG" and hasattr(os, "memfd_create"):
-        with contextlib.suppress(OSError), open(os.memfd_create("rendition", os.MFD_CLOEXEC), "w+b") as file:
-            img.save(file, pil_format, **options)
-            file.seek(0)
-            return file.read()
     buffer = io.BytesIO()
     img.save(buffer, pil_format, **options)
     return buffer.getvalue()

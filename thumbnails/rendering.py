@@ -14,13 +14,22 @@ import json
 import logging
 
 from common import observe
-from thumbnails.images import ImageRejected, render_renditions
+from thumbnails.limits import ImageRejected
 from thumbnails.naming import is_rendition_name, manifest_key, rendition_key, rendition_prefix
 from thumbnails.objects import ObjectMissing
 
 logger = logging.getLogger(__name__)
 
 IMMUTABLE = "public, max-age=31536000, immutable"
+
+
+def render_renditions(data, **options):
+    """thumbnails.images.render_renditions, imported with the first photo rather than with
+    this module: the blog imports this module (its admin does), and an HTTP cold start that
+    rendered no photo would pay for Pillow and its format plugins (~15 ms) for nothing."""
+    from thumbnails.images import render_renditions as render
+
+    return render(data, **options)
 
 
 def render_object(objects, key):

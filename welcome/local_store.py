@@ -1,22 +1,20 @@
 """The subscriber store on the embedded defaults: a SQLite file (it survives a restart) that
 behaves like the DynamoDB table, stream included.
 
-Each operation runs in its own `BEGIN IMMEDIATE` transaction, so the read-check-write of a
-conditional write is atomic across threads and processes, as DynamoDB's conditions are. When
+Each operation runs in its own `BEGIN IMMEDIATE` transaction (common.sqlite_file), so the
+read-check-write of a conditional write is atomic, as DynamoDB's conditions are. When
 an entry is created, the store delivers the INSERT record a NEW_IMAGE stream would carry,
 through dispatch.local, to the same handler AWS would call. MODIFY and REMOVE records are
 not delivered: the handler acts on INSERTs only (and its own claim updates would otherwise
 come back to it as MODIFYs)."""
 
-import contextlib
 import json
 import logging
-import sqlite3
 from pathlib import Path
 
 from boto3.dynamodb.types import TypeSerializer
 
-from common import events
+from common import events, sqlite_file
 from welcome.store import SubscriberStore, current_region
 from welcome.subscriber import Subscriber, timestamp
 
@@ -34,21 +32,8 @@ class LocalSubscriberStore(SubscriberStore):
         self.path = Path(path)
         self.table_name = table_name
 
-    @contextlib.contextmanager
     def _transaction(self):
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        connection = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        try:
-            connection.execute(SCHEMA)
-            connection.execute("BEGIN IMMEDIATE")
-            try:
-                yield connection
-            except BaseException:
-                connection.execute("ROLLBACK")
-                raise
-            connection.execute("COMMIT")
-        finally:
-            connection.close()
+        return sqlite_file.immediate(self.path, SCHEMA)
 
     @staticmethod
     def _read(connection, email):

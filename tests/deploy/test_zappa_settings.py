@@ -150,6 +150,41 @@ def test_an_output_the_event_needs_must_exist_unless_packaging_offline():
     assert "s3_bucket" not in offline
 
 
+@pytest.mark.parametrize("name", ["dev", "prod"])
+def test_the_function_reads_its_secrets_through_the_extension_layer(name):
+    """The region's Parameters and Secrets extension is attached, and the function is told so
+    by the extension's own port variable (blog/ssm.py reads through it when it is set)."""
+    config = zappa_settings(name, outputs_for(name))
+    assert config["layers"] == [
+        "arn:aws:lambda:eu-west-1:015030872274:layer:AWS-Parameters-and-Secrets-Lambda-Extension:12"
+    ]
+    assert config["aws_environment_variables"]["PARAMETERS_SECRETS_EXTENSION_HTTP_PORT"] == "2773"
+
+
+def test_the_rehearsal_reads_its_secrets_through_boto3():
+    """moto knows no AWS-published layer: no layer, no port, so the function uses boto3."""
+    config = zappa_settings("rehearsal", outputs_for("rehearsal"))
+    assert "layers" not in config
+    assert "PARAMETERS_SECRETS_EXTENSION_HTTP_PORT" not in config["aws_environment_variables"]
+
+
+def test_a_region_without_a_known_extension_layer_is_refused_by_name():
+    described = {
+        "project_name": "blog",
+        "defaults": {
+            "region": "sa-east-1",
+            "sender": "Field Notes <hello@example.org>",
+            "secrets_extension": True,
+        },
+        "stages": {"qa": {}},
+        "zappa": {},
+    }
+    with pytest.raises(DescriptionError, match="extension for sa-east-1"):
+        zappa_settings("qa", {}, complete=False, described=described)
+    described["stages"]["qa"] = {"secrets_extension": False}
+    assert "layers" not in zappa_settings("qa", {}, complete=False, described=described)
+
+
 def test_a_stage_that_is_not_described_is_refused_by_name():
     with pytest.raises(DescriptionError, match=r"no stage 'staging'.*\[stages.staging\]"):
         stage("staging")

@@ -21,16 +21,15 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+
+from tests.devserver import free_port, runserver
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = Path(os.environ.get("E2E_ARTIFACTS", ROOT / "var" / "e2e"))
@@ -106,12 +105,6 @@ def artifacts():
     return ARTIFACTS
 
 
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @dataclass
 class LiveServer:
     url: str
@@ -143,7 +136,7 @@ def site_server(tmp_path_factory, artifacts):
     """The platform as `make run` serves it (DEBUG on: media and static from disk; the app
     delivers the S3 and DynamoDB stream events itself), on a fresh database."""
     var_dir = tmp_path_factory.mktemp("e2e-var")
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = {k: v for k, v in os.environ.items() if k not in _NOT_INHERITED}
     env.update(
@@ -177,37 +170,8 @@ def site_server(tmp_path_factory, artifacts):
         env,
         log,
     )
-    out = log.open("a")
-    server = subprocess.Popen(
-        [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
-        cwd=ROOT,
-        env=env,
-        stdout=out,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            if server.poll() is not None:
-                pytest.fail(f"the server stopped at start-up (exit {server.returncode}); see {log}")
-            try:
-                with urllib.request.urlopen(f"{url}/robots.txt", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"the server did not answer on {url} within 30 s; see {log}")
-            time.sleep(0.2)
+    with runserver(env, log, port=port):
         yield LiveServer(url=url, var_dir=var_dir, log=log)
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=10)
-        out.close()
 
 
 @pytest.fixture(scope="session")

@@ -52,6 +52,7 @@ ON_ITS_BEHALF = {
     "sqs:ReceiveMessage": "the newsletter queue's poller (its event source mapping)",
     "sqs:DeleteMessage": "the newsletter queue's poller (its event source mapping)",
     "sqs:GetQueueAttributes": "the newsletter queue's poller (its event source mapping)",
+    "ssm:GetParameter": "the Parameters and Secrets extension, reading each secret by name",
 }
 
 

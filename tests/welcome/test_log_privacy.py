@@ -10,10 +10,8 @@ import io
 import json
 import logging
 import os
-import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -21,6 +19,7 @@ from pathlib import Path
 import pytest
 from django.core import signing
 
+from tests.devserver import runserver
 from welcome import tokens
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -87,12 +86,6 @@ def _assert_clean(output, secrets):
     assert not leaks, "log lines carry a token or an address:\n" + "\n".join(lines[:20])
 
 
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _send(base, method, path, body, headers):
     request = urllib.request.Request(base + path, data=body, method=method, headers=headers)
     try:
@@ -116,41 +109,15 @@ def test_the_development_server_logs_no_token_and_no_address(tmp_path):
         check=True,
         timeout=120,
     )
-    port = _free_port()
     log = tmp_path / "server.log"
-    with log.open("w") as out:
-        server = subprocess.Popen(
-            [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            base = f"http://127.0.0.1:{port}"
-            deadline = time.monotonic() + 30
-            while _up(base) is False:
-                assert server.poll() is None, log.read_text()
-                assert time.monotonic() < deadline, "the server did not start:\n" + log.read_text()
-                time.sleep(0.2)
-            tokens_by_name = _tokens(KEY)
-            statuses = [_send(base, *request) for request in _requests(tokens_by_name)]
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
+    with runserver(env, log) as base:
+        tokens_by_name = _tokens(KEY)
+        statuses = [_send(base, *request) for request in _requests(tokens_by_name)]
     assert statuses == [404, 400, 400, 400, 200, 400, 400, 400, 403], log.read_text()
     output = log.read_text()
     assert "Bad Request: /confirm/" in output, "Django's own 4xx lines are in the output"
     assert '"GET /unsubscribe/' in output, "and the development server's request lines"
     _assert_clean(output, _secrets(tokens_by_name))
-
-
-def _up(base):
-    try:
-        with urllib.request.urlopen(base + "/robots.txt", timeout=2):
-            return True
-    except OSError:
-        return False
 
 
 @pytest.mark.django_db
