@@ -1,18 +1,20 @@
 """The read-only JSON API under /api/v1/, described exactly by `blog/openapi.py`."""
 
+import json
 from functools import wraps
 
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.http import JsonResponse
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import HttpResponse, JsonResponse
 from django.utils.http import urlencode
 from django.views.decorators.csrf import csrf_exempt
 
+from blog.apidata import absolute, tag_data
+from blog.apidata import post_detail as post_detail_data
+from blog.cards import fresh_cards
 from blog.models import Post, Tag
-from blog.pagecache import cached_public_page
 from blog.search import clean_query
-from blog.seo import absolute_media_url
-from blog.urlpaths import path_for
 
 MAX_FILTER_LENGTH = 200
 # The query parameters the API reads. Page links carry only these: CloudFront keys its cache
@@ -45,10 +47,6 @@ def api_view(view):
     return wrapper
 
 
-def _absolute(path):
-    return settings.SITE_URL + path
-
-
 def _query_int(request, name, default, low, high):
     """The whole number in `?name=`, within [low, high]; None if it is anything else.
 
@@ -70,10 +68,13 @@ def _page_link(request, number):
     if number > 1:
         params["page"] = number
     query = urlencode(params)
-    return _absolute(request.path) + (f"?{query}" if query else "")
+    return absolute(request.path) + (f"?{query}" if query else "")
 
 
-def _paginated(request, queryset, serialise):
+def _paginated(request, queryset, serialise=None, items=None):
+    """One page of `queryset` in the API's list shape: each of its objects through
+    `serialise`, or, for posts, `items` gives the page's stored JSON items (blog.cards) and
+    the body is written around them, the same JSON byte for byte."""
     number = _page_number(request)
     if number is None:
         return error_response(400, "invalid_parameter", "`page` must be a whole number from 1.")
@@ -81,61 +82,16 @@ def _paginated(request, queryset, serialise):
     if number > max(paginator.num_pages, 1):
         return error_response(404, "page_not_found", f"There is no page {number}.")
     page = paginator.page(number)
-    return JsonResponse(
-        {
-            "count": paginator.count,
-            "next": _page_link(request, number + 1) if page.has_next() else None,
-            "previous": _page_link(request, number - 1) if page.has_previous() else None,
-            "results": [serialise(item) for item in page.object_list],
-        }
-    )
-
-
-def _tag(tag):
-    return {"slug": tag.slug, "name": tag.name, "url": _absolute(tag.get_absolute_url())}
-
-
-def _photo(photo):
-    """A cover as its renditions: none until they exist, and never the original upload."""
-    largest = photo.largest("jpeg") if photo is not None else None
-    if largest is None:
-        return None
-    width, height, url = largest
-    return {
-        "url": absolute_media_url(url),
-        "alt": photo.alt_text,
-        "caption": photo.caption,
-        "width": width,
-        "height": height,
-        "renditions": [
-            {"url": absolute_media_url(u), "width": w, "height": h, "type": f"image/{fmt}"}
-            for fmt in ("avif", "webp", "jpeg")
-            for w, h, u in photo.rendition_set(fmt)
-        ],
+    data = {
+        "count": paginator.count,
+        "next": _page_link(request, number + 1) if page.has_next() else None,
+        "previous": _page_link(request, number - 1) if page.has_previous() else None,
+        "results": [] if items else [serialise(item) for item in page.object_list],
     }
-
-
-def _post_summary(post):
-    return {
-        "slug": post.slug,
-        "title": post.title,
-        "summary": post.summary,
-        "url": _absolute(post.get_absolute_url()),
-        "api_url": _absolute(path_for("blog:api-post", "slug", post.slug)),
-        "published_at": post.publish_at.isoformat(),
-        "updated_at": post.updated_at.isoformat(),
-        "author": {
-            "username": post.author.username,
-            "name": post.author_name,
-            "url": _absolute(post.get_author_url()),
-        },
-        "tags": [_tag(tag) for tag in post.tags.all()],
-        "cover": _photo(post.cover),
-    }
-
-
-def _post_detail(post):
-    return {**_post_summary(post), "body_html": post.body_html}
+    if not items:
+        return JsonResponse(data)
+    head = json.dumps(data, cls=DjangoJSONEncoder).removesuffix("]}")
+    return HttpResponse(head + ", ".join(items(page.object_list)) + "]}", content_type="application/json")
 
 
 def _bounded(request, name):
@@ -144,14 +100,13 @@ def _bounded(request, name):
 
 
 @api_view
-@cached_public_page
 def post_list(request):
     tag, author, query = _bounded(request, "tag"), _bounded(request, "author"), _bounded(request, "q")
     if None in (tag, author, query):
         return error_response(
             400, "invalid_parameter", f"Filters are at most {MAX_FILTER_LENGTH} characters."
         )
-    posts = Post.objects.published().for_listing().newest_first()
+    posts = Post.objects.published().newest_first()
     if "\x00" in tag + author:
         # No slug or username holds a NUL, and PostgreSQL refuses one in a query: nothing matches.
         posts = posts.none()
@@ -161,23 +116,23 @@ def post_list(request):
         posts = posts.filter(author__username=author)
     if query:
         posts = posts.search(clean_query(query)) if clean_query(query) else posts.none()
-    return _paginated(request, posts, _post_summary)
+    return _paginated(
+        request, posts.card_rows("card_json"), items=lambda rows: fresh_cards(rows, "card_json")
+    )
 
 
 @api_view
-@cached_public_page
 def post_detail(request, slug):
     post = Post.objects.published().for_listing().filter(slug=slug).first()
     if post is None:
         return error_response(404, "not_found", "No published post has that slug.")
-    return JsonResponse(_post_detail(post))
+    return JsonResponse(post_detail_data(post))
 
 
 @api_view
-@cached_public_page
 def tag_list(request):
     tags = Tag.objects.with_post_counts().filter(post_count__gt=0).order_by("name")
-    return _paginated(request, tags, lambda tag: {**_tag(tag), "post_count": tag.post_count})
+    return _paginated(request, tags, lambda tag: {**tag_data(tag), "post_count": tag.post_count})
 
 
 @api_view

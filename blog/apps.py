@@ -7,5 +7,5 @@ class BlogConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        # Connect the receivers: CDN invalidation, the content version, the page cache's.
-        from blog import pagecache, signals, versioning  # noqa: F401
+        # Connect the receivers: CDN invalidation and stale cards (blog.signals).
+        from blog import signals  # noqa: F401

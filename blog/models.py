@@ -203,6 +203,11 @@ class PostQuerySet(models.QuerySet):
     def newest_first(self):
         return self.order_by("-publish_at", "-id")
 
+    def card_rows(self, field="card_html"):
+        """(pk, `field`, card_stamp) of each post: what a list needs (blog.cards), with no model
+        instances to build."""
+        return self.values_list("pk", field, "card_stamp")
+
     def search(self, query):
         return search_posts(self, query)
 
@@ -220,6 +225,11 @@ class Post(XmlSafeTextModel):
     summary = models.TextField(max_length=500, blank=True, help_text="Shown in lists and feeds.")
     body = models.TextField(help_text="Markdown. Scripts, styles and frames are removed.")
     body_html = models.TextField(editable=False, default="")
+    # The post's card as list pages show it, its item in the API's list, and what they were
+    # rendered for (blog.cards).
+    card_html = models.TextField(editable=False, default="")
+    card_json = models.TextField(editable=False, default="")
+    card_stamp = models.CharField(max_length=20, editable=False, default="")
     # A photo a post shows cannot be deleted (the admin names the posts); one whose
     # renditions failed is not offered as a cover.
     cover = models.ForeignKey(
@@ -269,9 +279,12 @@ class Post(XmlSafeTextModel):
         # Rendered once on save, not per request: pages only print stored, sanitised HTML.
         self._strip_xml_invalid()  # before rendering, so body_html is clean too
         self.body_html, photo_ids = render_body(self.body, Photo.objects.in_bulk)
+        # The card shows the post's own fields: whatever changed, the next list page renders it.
+        self.card_stamp = stale_card_stamp()
         update_fields = kwargs.get("update_fields")
-        if update_fields is not None and "body" in update_fields:
-            kwargs["update_fields"] = {*update_fields, "body_html"}
+        if update_fields:
+            also = {"card_stamp", "body_html"} if "body" in update_fields else {"card_stamp"}
+            kwargs["update_fields"] = {*update_fields, *also}
         super().save(*args, **kwargs)
         if update_fields is None or "body" in update_fields:
             self._keep_body_photos(photo_ids)
@@ -350,6 +363,14 @@ class Post(XmlSafeTextModel):
 
 
 WORDS_PER_MINUTE = 230
+
+
+def stale_card_stamp():
+    """A `card_stamp` that no fresh card's stamp (blog.cards) equals, new each time: a change
+    to what the card shows, which a card rendered before it cannot be stored over."""
+    return "stale:" + secrets.token_hex(6)
+
+
 _TAG = re.compile(r"<[^>]*>")
 
 
@@ -376,19 +397,6 @@ class OldSlug(models.Model):
 
     def __str__(self):
         return self.slug
-
-
-class SiteVersion(models.Model):
-    """One row: a counter bumped by `blog.versioning` whenever anything readers can see is
-    saved or deleted. With the newest visible publish time it keys the page cache."""
-
-    value = models.BigIntegerField(default=0)
-
-    class Meta:
-        verbose_name = "site version"
-
-    def __str__(self):
-        return f"site version {self.value}"
 
 
 class EventJournal(models.Model):

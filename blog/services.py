@@ -6,10 +6,10 @@ from django.db.models import Q
 from django.utils import timezone
 
 from blog.bodies import render_body
+from blog.cards import mark_stale
 from blog.models import OldSlug, Photo, Post
 from blog.paths import paths_of_posts
 from blog.purge import purge_after_commit
-from blog.versioning import bump_site_version
 
 EDITOR_MODELS = ("post", "photo", "tag", "authorprofile")
 
@@ -92,9 +92,9 @@ def keep_old_slug(post, old_slug):
 
 def show_changed_photo(photo):
     """A photo's picture changed (new file, renditions made or failed, alt text, caption):
-    render again the bodies that show it, and invalidate every page that shows it, in a
-    body or as a cover. Body HTML is written without touching `updated_at` (the post was
-    not edited) and without signals, so the site version is bumped here."""
+    render again the bodies that show it, mark stale the cards of the posts it covers, and
+    invalidate every page that shows it, in a body or as a cover. Body HTML is written
+    without touching `updated_at` (the post was not edited)."""
     with transaction.atomic():
         rerendered = 0
         for post in Post.objects.filter(body_photos=photo).only("pk", "body", "body_html"):
@@ -102,8 +102,13 @@ def show_changed_photo(photo):
             if html != post.body_html:
                 Post.objects.filter(pk=post.pk).update(body_html=html)
                 rerendered += 1
-        if rerendered:
-            bump_site_version()
+        cards_changed(Post.objects.filter(cover=photo))
         showing = Post.objects.filter(Q(body_photos=photo) | Q(cover=photo)).distinct()
         purge_after_commit(paths_of_posts(showing))
     return rerendered
+
+
+def cards_changed(posts):
+    """Something the cards of `posts` (a queryset) show has changed outside the posts' own
+    rows (a tag, an author's name, a cover): list pages render those cards again."""
+    return mark_stale(posts)

@@ -272,20 +272,9 @@ CACHE_MAX_AGE = env.int("CACHE_MAX_AGE", default=60)
 CACHE_S_MAXAGE = env.int("CACHE_S_MAXAGE", default=600)
 CACHE_STALE_WHILE_REVALIDATE = env.int("CACHE_STALE_WHILE_REVALIDATE", default=86400)
 
-# Rendered public pages at the origin (blog/pagecache.py), keyed on the content version, so a
-# warm container answers a repeated page with one small query. Per process: on Lambda, per
-# container. Entries need no expiry to be right; the timeout only bounds what a write that
-# skipped the version bump could leave behind. Off while DEBUG is on.
-PAGE_CACHE_ENABLED = env.bool("PAGE_CACHE_ENABLED", default=True)
+# In memory, per process (per Lambda container): the subscribe rate limits (welcome.ratelimit).
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "default"},
-    "pages": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        # Its own LOCATION: LocMemCache aliases with the same one share their entries.
-        "LOCATION": "pages",
-        "TIMEOUT": env.int("PAGE_CACHE_TIMEOUT", default=600),
-        "OPTIONS": {"MAX_ENTRIES": env.int("PAGE_CACHE_MAX_ENTRIES", default=500)},
-    },
 }
 
 POSTS_PER_PAGE = 20

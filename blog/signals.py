@@ -1,7 +1,9 @@
 """Publishing reaches readers at once: any save, tag change or delete of a post that readers
 can see (before or after the change) queues a CloudFront invalidation of every path that
 shows it, sent once after the transaction commits. So do the things a post's pages show of
-others: a tag renamed or deleted, an author renamed, a photo changed (blog.paths). Scheduled
+others: a tag renamed or deleted, an author renamed, a photo changed (blog.paths); those, and
+a post's tags, also mark stale the stored cards that show them (blog.cards), which the admin's
+m2m saves and the auth models' saves only announce through these signals. Scheduled
 posts are announced by `blog.tasks.publish_due_posts` when they become due. A post going live
 sends `blog.publishing.post_published` (the newsletter listens). A photo's upload
 and renditions go when the photo is deleted or given another file
@@ -35,6 +37,7 @@ AUTHOR_VISIBLE_FIELDS = ("username", "first_name", "last_name")
 
 @receiver(pre_save, sender=Post)
 def remember_visible_state(sender, instance, raw=False, **kwargs):
+    # The paths that showed the post before the save must go too (a new slug, a new author).
     if raw or not instance.pk:
         instance._visible_before = None
         return
@@ -44,6 +47,7 @@ def remember_visible_state(sender, instance, raw=False, **kwargs):
 
 @receiver(post_save, sender=Post)
 def invalidate_saved_post(sender, instance, created=False, raw=False, **kwargs):
+    # Every save path (admin, services, shell) ends here: one place purges what readers saw.
     if raw:
         return
     before = getattr(instance, "_visible_before", None)
@@ -67,8 +71,15 @@ def invalidate_saved_post(sender, instance, created=False, raw=False, **kwargs):
 
 @receiver(m2m_changed, sender=Post.tags.through)
 def invalidate_retagged_post(sender, instance, action, pk_set, reverse=False, **kwargs):
+    # The admin saves tags after the post (save_m2m): only this signal sees them change.
     if action not in {"post_add", "post_remove", "pre_clear"}:
         return
+    if not reverse:
+        services.cards_changed(Post.objects.filter(pk=instance.pk))
+    else:
+        services.cards_changed(
+            instance.posts.all() if action == "pre_clear" else Post.objects.filter(pk__in=pk_set)
+        )
     posts = [instance] if not reverse else list(instance.posts.published().select_related("author"))
     for post in posts:
         if not post.is_published:
@@ -88,6 +99,7 @@ def remember_deleted_post(sender, instance, **kwargs):
 
 @receiver(post_delete, sender=Post)
 def invalidate_deleted_post(sender, instance, **kwargs):
+    # A delete from the admin's list or a cascade calls no service: only the signal sees it.
     state = getattr(instance, "_visible_before", None)
     if state:
         purge_after_commit(post_paths(*state))
@@ -98,6 +110,7 @@ def invalidate_deleted_post(sender, instance, **kwargs):
 
 @receiver(pre_save, sender=Tag)
 def remember_tag(sender, instance, raw=False, **kwargs):
+    # A rename must also purge the pages of the old slug, which only the stored row knows.
     old = (
         Tag.objects.filter(pk=instance.pk).values("name", "slug").first() if instance.pk and not raw else None
     )
@@ -106,20 +119,25 @@ def remember_tag(sender, instance, raw=False, **kwargs):
 
 @receiver(post_save, sender=Tag)
 def invalidate_renamed_tag(sender, instance, raw=False, **kwargs):
+    # Tag pages and every card carrying the tag print its name and slug.
     old = getattr(instance, "_before", None)
     if raw or not old or old == {"name": instance.name, "slug": instance.slug}:
         return
+    services.cards_changed(instance.posts.all())
     purge_after_commit(paths_of_posts(instance.posts.all(), extra_tags=[old["slug"]]))
 
 
 @receiver(pre_delete, sender=Tag)
 def invalidate_deleted_tag(sender, instance, **kwargs):
-    # Now, while the posts still carry it: the delete removes the links first.
+    # Now, while the posts still carry it: the delete removes the links first, and sends no
+    # m2m signal.
+    services.cards_changed(instance.posts.all())
     purge_after_commit(paths_of_posts(instance.posts.all(), extra_tags=[instance.slug]))
 
 
 @receiver(pre_save, sender=AuthorProfile)
 def remember_profile(sender, instance, raw=False, **kwargs):
+    # Only a changed display name changes pages: compare with the stored one after the save.
     instance._before = None
     if instance.pk and not raw:
         instance._before = (
@@ -132,16 +150,20 @@ def invalidate_renamed_author(sender, instance, created, raw=False, **kwargs):
     # A new profile names the author too: pages showed the full name or username before.
     if raw or (not created and getattr(instance, "_before", None) == instance.display_name):
         return
+    services.cards_changed(Post.objects.filter(author_id=instance.user_id))
     purge_after_commit(paths_of_posts(Post.objects.filter(author_id=instance.user_id)))
 
 
 @receiver(post_delete, sender=AuthorProfile)
 def invalidate_unnamed_author(sender, instance, **kwargs):
+    # Without a profile, pages name the author by full name or username again.
+    services.cards_changed(Post.objects.filter(author_id=instance.user_id))
     purge_after_commit(paths_of_posts(Post.objects.filter(author_id=instance.user_id)))
 
 
 @receiver(pre_save, sender=get_user_model())
 def remember_user(sender, instance, raw=False, update_fields=None, **kwargs):
+    # Users are saved by auth itself (logins, passwords): only names shown on pages count.
     instance._shown_before = None
     if (
         raw
@@ -154,10 +176,12 @@ def remember_user(sender, instance, raw=False, update_fields=None, **kwargs):
 
 @receiver(post_save, sender=get_user_model())
 def invalidate_renamed_user(sender, instance, raw=False, **kwargs):
+    # The username is in author links, and the full name shows where there is no profile.
     old = getattr(instance, "_shown_before", None)
     if raw or not old or all(old[name] == getattr(instance, name) for name in AUTHOR_VISIBLE_FIELDS):
         return
     posts = Post.objects.filter(author=instance)
+    services.cards_changed(posts)
     purge_after_commit(paths_of_posts(posts, old_username=old["username"]))
 
 

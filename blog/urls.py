@@ -5,7 +5,6 @@ from django.urls import include, path
 from django.views.decorators.http import require_safe
 
 from blog import api, feeds, localmedia, upload_views, views
-from blog.pagecache import cached_public_page
 from blog.sitemaps import SITEMAPS
 
 blog_patterns = [
@@ -17,19 +16,19 @@ blog_patterns = [
     path("preview/posts/<int:pk>/", views.preview, name="preview"),
     # Feeds and the sitemap take GET and HEAD only, like every page (Django's own views would
     # answer any method).
-    path("feeds/rss.xml", require_safe(cached_public_page(feeds.LatestPostsRss())), name="feed-rss"),
-    path("feeds/atom.xml", require_safe(cached_public_page(feeds.LatestPostsAtom())), name="feed-atom"),
+    path("feeds/rss.xml", require_safe(feeds.LatestPostsRss()), name="feed-rss"),
+    path("feeds/atom.xml", require_safe(feeds.LatestPostsAtom()), name="feed-atom"),
     path(
         "feeds/tags/<slug:slug>/rss.xml",
-        require_safe(cached_public_page(feeds.TagPostsRss())),
+        require_safe(feeds.TagPostsRss()),
         name="tag-feed-rss",
     ),
     path(
         "feeds/tags/<slug:slug>/atom.xml",
-        require_safe(cached_public_page(feeds.TagPostsAtom())),
+        require_safe(feeds.TagPostsAtom()),
         name="tag-feed-atom",
     ),
-    path("sitemap.xml", require_safe(cached_public_page(sitemap)), {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("sitemap.xml", require_safe(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),
     path("robots.txt", views.robots_txt, name="robots"),
     path("api/v1/posts/", api.post_list, name="api-posts"),
     path("api/v1/posts/<slug:slug>/", api.post_detail, name="api-post"),

@@ -10,10 +10,16 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from blog.cards import html_cards
 from blog.models import OldSlug, Post, Tag
-from blog.pagecache import cached_public_page
 from blog.search import clean_query
 from blog.seo import post_meta
+
+
+def listing(request, posts, **context):
+    """A list page's context: one page of `posts` (a Post queryset) as stored cards."""
+    page = paginate(request, posts.card_rows())
+    return {"page": page, "cards": html_cards(page.object_list), **context}
 
 
 def paginate(request, queryset, per_page=None):
@@ -26,10 +32,8 @@ def paginate(request, queryset, per_page=None):
 
 
 @require_safe
-@cached_public_page
 def home(request):
-    page = paginate(request, Post.objects.published().for_listing().newest_first())
-    return render(request, "blog/home.html", {"page": page})
+    return render(request, "blog/home.html", listing(request, Post.objects.published().newest_first()))
 
 
 def post_context(post, tags=None, **extra):
@@ -39,7 +43,6 @@ def post_context(post, tags=None, **extra):
 
 
 @require_safe
-@cached_public_page
 def post_detail(request, slug):
     post = Post.objects.published().for_listing().filter(slug=slug).first()
     if post is None:
@@ -56,37 +59,35 @@ def post_detail(request, slug):
 
 
 @require_safe
-@cached_public_page
 def tag_detail(request, slug):
-    tag = get_object_or_404(Tag.objects.in_use(), slug=slug)
-    posts = Post.objects.published().filter(tags=tag).for_listing().newest_first()
-    return render(request, "blog/tag_detail.html", {"tag": tag, "page": paginate(request, posts)})
+    tag = get_object_or_404(Tag, slug=slug)
+    posts = Post.objects.published().filter(tags=tag).newest_first()
+    context = listing(request, posts, tag=tag)
+    if not context["page"].paginator.count:  # a tag only drafts carry stays unseen
+        raise Http404("No such tag.")
+    return render(request, "blog/tag_detail.html", context)
 
 
 @require_safe
-@cached_public_page
 def author_detail(request, username):
     if "\x00" in username:  # no username holds one, and PostgreSQL refuses it in a query
         raise Http404("No such author.")
+    author = get_object_or_404(get_user_model().objects.select_related("profile"), username=username)
+    posts = Post.objects.published().filter(author=author).newest_first()
+    context = listing(request, posts, author=author)
     # Only people who have published something have a public page: staff accounts stay private.
-    author = get_object_or_404(
-        get_user_model()
-        .objects.select_related("profile")
-        .filter(posts__in=Post.objects.published())
-        .distinct(),
-        username=username,
-    )
-    posts = Post.objects.published().filter(author=author).for_listing().newest_first()
-    return render(request, "blog/author_detail.html", {"author": author, "page": paginate(request, posts)})
+    if not context["page"].paginator.count:
+        raise Http404("No such author.")
+    return render(request, "blog/author_detail.html", context)
 
 
 @require_safe
 def search(request):
     query = clean_query(request.GET.get("q", ""))
-    page = None
+    context = {"query": query}
     if query:
-        page = paginate(request, Post.objects.published().for_listing().search(query))
-    return render(request, "blog/search.html", {"query": query, "page": page})
+        context = listing(request, Post.objects.published().search(query), **context)
+    return render(request, "blog/search.html", context)
 
 
 @never_cache

@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 # Real commits: invalidations are sent on commit. The flush afterwards also removes what data
-# migrations made (the Editors group, the site version row): both are made again on demand.
+# migrations made (the Editors group): it is made again on demand.
 pytestmark = pytest.mark.django_db(transaction=True)
 
 

@@ -36,6 +36,9 @@ def test_home_is_paginated(client, make_post, settings):
     assert 'rel="prev"' in second.content.decode()
     assert client.get("/?page=3").status_code == 404
     assert client.get("/?page=abc").status_code == 404
+    for odd in ["0", "-1", "2.0", "9" * 30]:
+        assert client.get("/", {"page": odd}).status_code == 404, odd
+    assert "Page 2 of 2" in client.get("/", {"page": "2"}).content.decode()
 
 
 def test_post_page_renders_sanitised_markdown_and_metadata(client, make_post, make_photo):

@@ -145,8 +145,6 @@ def site_server(tmp_path_factory, artifacts):
         LOCAL_EVENTS="true",
         SITE_URL=url,
         PYTHONUNBUFFERED="1",
-        # Not a browser concern; keeps the server's log free of the page cache's absence.
-        PAGE_CACHE_ENABLED="false",
         # Small enough that a journey can pick a file over it (E2E_MAX_UPLOAD_MB), large enough
         # for the journey's 12 MB camera photo.
         UPLOAD_MAX_BYTES=str(E2E_MAX_UPLOAD_MB * 2**20),
