@@ -39,15 +39,6 @@ def _media_in_tmp(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
-def _nothing_queued_for_purge():
-    """A test's rolled-back transaction never commits, so what it queued for the CDN stays
-    queued in the thread (blog.purge) and would join the next test's first purge."""
-    from blog import purge
-
-    purge._pending.paths = None
-
-
-@pytest.fixture(autouse=True)
 def _empty_cache():
     """The default cache holds the subscribe rate-limit counters: no test inherits another's."""
     from django.core.cache import caches
