@@ -30,6 +30,7 @@ neighbours. The ratio, page rate / bare rate, is what to compare between machine
 """
 
 import argparse
+import contextlib
 import io
 import os
 import shutil
@@ -269,50 +270,52 @@ def main():
     rounds, seconds, warmup = (1, 0.5, 20) if args.quick else (3, 1.5, 100)
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-pages-"))
+    # Each request still writes its log line, as on Lambda, but to /dev/null, not the table.
     try:
-        configure(tmp)
-        import django
+        with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink):
+            configure(tmp)
+            import django
 
-        django.setup()
-        post_slug, tag_slug = seed()
-        install_bench_urlconf()
-        from blog.wsgi import application
+            django.setup()
+            post_slug, tag_slug = seed()
+            install_bench_urlconf()
+            from blog.wsgi import application
 
-        # Home, a tag (page 1 of ~3), an author, a post, the RSS feed, the API's post list.
-        urls = [
-            "/",
-            f"/tags/{tag_slug}/",
-            "/authors/ada/",
-            f"/posts/{post_slug}/",
-            "/feeds/rss.xml",
-            "/api/v1/posts/",
-        ]
-        callers = {(url, "page"): make_caller(application, url) for url in urls}
-        callers["/", "stale"] = stale_cards(make_caller(application, "/"))
-        callers[BARE_PATH, "bare"] = make_caller(application, BARE_PATH)
-        callers[NAIVE_PATH, "naive"] = make_caller(application, NAIVE_PATH)
-        callers["/", "page"]()
-        home_etag = callers["/", "page"].headers["ETag"]
-        callers["/", "304"] = make_caller(application, "/", HTTP_IF_NONE_MATCH=home_etag)
+            # Home, a tag (page 1 of ~3), an author, a post, the RSS feed, the API's post list.
+            urls = [
+                "/",
+                f"/tags/{tag_slug}/",
+                "/authors/ada/",
+                f"/posts/{post_slug}/",
+                "/feeds/rss.xml",
+                "/api/v1/posts/",
+            ]
+            callers = {(url, "page"): make_caller(application, url) for url in urls}
+            callers["/", "stale"] = stale_cards(make_caller(application, "/"))
+            callers[BARE_PATH, "bare"] = make_caller(application, BARE_PATH)
+            callers[NAIVE_PATH, "naive"] = make_caller(application, NAIVE_PATH)
+            callers["/", "page"]()
+            home_etag = callers["/", "page"].headers["ETag"]
+            callers["/", "304"] = make_caller(application, "/", HTTP_IF_NONE_MATCH=home_etag)
 
-        queries = {}
-        for (url, kind), call in callers.items():
-            for _ in range(warmup):
-                status, body = call()
-            expected = "304" if kind == "304" else "200"
-            if not status.startswith(expected) or (kind != "304" and len(body) < 2):
-                raise SystemExit(
-                    f"{url} ({kind}): {status}, {len(body)} bytes: the bench would measure an error"
-                )
-            queries[url, kind] = count_queries(call)
-        callers["/", "page"]()  # the stale run left the cards fresh again; check it did
-        if count_queries(callers["/", "page"]) != queries["/", "page"]:
-            raise SystemExit("the home page's cards were not stored: the bench would measure renders")
+            queries = {}
+            for (url, kind), call in callers.items():
+                for _ in range(warmup):
+                    status, body = call()
+                expected = "304" if kind == "304" else "200"
+                if not status.startswith(expected) or (kind != "304" and len(body) < 2):
+                    raise SystemExit(
+                        f"{url} ({kind}): {status}, {len(body)} bytes: the bench would measure an error"
+                    )
+                queries[url, kind] = count_queries(call)
+            callers["/", "page"]()  # the stale run left the cards fresh again; check it did
+            if count_queries(callers["/", "page"]) != queries["/", "page"]:
+                raise SystemExit("the home page's cards were not stored: the bench would measure renders")
 
-        best = dict.fromkeys(callers, 0.0)
-        for _ in range(rounds):
-            for key, call in callers.items():
-                best[key] = max(best[key], rate(call, seconds))
+            best = dict.fromkeys(callers, 0.0)
+            for _ in range(rounds):
+                for key, call in callers.items():
+                    best[key] = max(best[key], rate(call, seconds))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -334,12 +337,19 @@ def main():
     print(f"{'-' * width}-+-{'-' * 6}-+-{'-' * 6}-+-{'-' * 7}-+--------")
     for label, value, count in rows:
         print(f"{label:<{width}} | {value:6.0f} | {value / bare:6.3f} | {value / naive:7.2f} | {count:>7}")
-    home = best["/", "page"] / bare
-    verdict = "met" if home >= HOME_TARGET else "MISSED"
     print(
-        f"Home page target (>= {HOME_TARGET}x bare, no page cache): {verdict} ({home:.3f}x; "
-        f"naive template {naive / bare:.3f}x, bare {bare:.0f} req/s, in this run)"
+        f"Target >= {HOME_TARGET}x bare with no page cache (naive template {naive / bare:.3f}x, bare {bare:.0f} req/s, in this run):"
     )
+    # The list pages the issue names; a post's own page is not a list and is shown above only.
+    for label, url in (
+        ("home", "/"),
+        ("tag", urls[1]),
+        ("author", urls[2]),
+        ("RSS feed", urls[4]),
+        ("API list", urls[5]),
+    ):
+        ratio = best[url, "page"] / bare
+        print(f"  {label:<9} {ratio:.3f}x  {'met' if ratio >= HOME_TARGET else 'MISSED'}")
 
 
 if __name__ == "__main__":
