@@ -86,9 +86,36 @@ def role_credentials(monkeypatch):
     monkeypatch.delenv("AWS_PROFILE", raising=False)
     # boto3's default session keeps the credentials it first found (another test's).
     monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)
+    from common.rds_iam.base import _session
+
+    _session.cache_clear()
     aws.forget_clients()
     yield
+    _session.cache_clear()
     aws.forget_clients()
+
+
+def test_the_token_is_the_one_the_rds_client_would_sign(role_credentials, monkeypatch):
+    """The backend signs without an RDS client; at the same instant, with the same
+    credentials, its token is botocore's own `generate_db_auth_token`, field for field."""
+    import datetime
+
+    import botocore.auth
+
+    from common.rds_iam.base import auth_token
+
+    instant = datetime.datetime(2026, 11, 30, 12, 0, 0, tzinfo=datetime.UTC)
+    monkeypatch.setattr(botocore.auth, "get_current_datetime", lambda *a, **k: instant)
+    host = "blog-prod.abc.eu-west-1.rds.amazonaws.com"
+    ours = auth_token(host, "5432", "blog_app")
+    theirs = boto3.client("rds").generate_db_auth_token(DBHostname=host, Port=5432, DBUsername="blog_app")
+
+    def fields(token):
+        where, _, query = token.partition("/?")
+        return where, urllib.parse.parse_qs(query, strict_parsing=True)
+
+    assert fields(ours) == fields(theirs)
+    assert "X-Amz-Signature" in fields(ours)[1]
 
 
 def test_each_connection_gets_a_token_signed_for_its_host_user_and_region(role_credentials, monkeypatch):

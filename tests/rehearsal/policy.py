@@ -35,6 +35,9 @@ IAM_ACTION = {
 # Client methods that sign locally instead of calling an operation, and the IAM action the
 # signature is checked against when it is used.
 PRESIGNERS = {"generate_db_auth_token": "rds-db:connect"}
+# botocore's signer used directly, by the service name it signs for (common/rds_iam signs RDS
+# tokens so, without an RDS client).
+SIGNED_FOR = {"rds-db": "rds-db:connect"}
 
 # django-storages' S3 storage, as the app uses it (save with unique names, open, delete, url).
 STORAGE_CALLS = {"s3:HeadObject", "s3:PutObject", "s3:GetObject", "s3:DeleteObject", "s3:ListObjectsV2"}
@@ -76,6 +79,13 @@ def calls_in_code(packages=PACKAGES, services=SERVICES):
             if "migrations" in path.parts:
                 continue
             for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+                if (
+                    isinstance(node, ast.Call)
+                    and getattr(node.func, "id", getattr(node.func, "attr", None)) == "SigV4QueryAuth"
+                    and len(node.args) > 1
+                    and isinstance(node.args[1], ast.Constant)
+                ):
+                    found |= {SIGNED_FOR[node.args[1].value]}
                 if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
                     continue
                 name = node.func.attr
