@@ -365,7 +365,7 @@ def print_report(args, times, photo, zips, started):
     row("blog HTTP GET /, secrets in plain env (before)", "plain", f"{plain / bare:.2f} x bare")
     row("blog HTTP GET / (raw zappa zip, stale .pyc)", "raw", f"{raw / blog:.2f} x blog HTTP")
     row(f"blog S3 put, {photo[0]}x{photo[1]} JPEG, first event", "s3", f"{s3 / blog:.2f} x blog HTTP")
-    print("  S3 cold start, split (CPU ms, medians; the event's renditions use two threads):")
+    print("  S3 cold start, split (CPU ms, medians):")
     for label, mark, start in (
         ("probe start to dispatch.entry imported", "import", None),
         ("import thumbnails.handler (the router's import)", "router", "import"),
