@@ -389,7 +389,7 @@ def print_report(args, times, photo, zips, started):
     verdict = {True: "met", False: "MISSED"}
     print("Targets (CPU):")
     print(
-        f"  HTTP <= {HTTP_TARGET} x bare, secrets included:  {blog / bare:.2f} x  {verdict[blog <= HTTP_TARGET * bare]}"
+        f"  HTTP <= {HTTP_TARGET} x bare, secrets included:  {blog / bare:.3f} x  {verdict[blog <= HTTP_TARGET * bare]}"
     )
     print(f"  S3 start-up, as a ratio to HTTP (reported): {startup / blog:.2f} x")
     print(f"  S3 first event <= {S3_TARGET} x HTTP:  {s3 / blog:.2f} x  {verdict[s3 <= S3_TARGET * blog]}")
