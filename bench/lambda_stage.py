@@ -184,56 +184,19 @@ def lambda_runtime(work):
 
 
 # What the AWS Parameters and Secrets extension does for the function, played by a process of
-# its own as on Lambda: GET /systemsmanager/parameters/get?name=...&withDecryption=true with
-# the function's session token, answered by one SSM GetParameter per name (here moto's, through
-# boto3): every probe is a new container, whose extension has an empty cache. Only the
-# function's side of it is timed.
-SECRETS_EXTENSION = """\
-import json, sys, urllib.parse
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-import boto3
-
-port, endpoint, region, token = sys.argv[1:5]
-ssm = boto3.client("ssm", endpoint_url=endpoint, region_name=region)
-
-
-class Handler(BaseHTTPRequestHandler):
-    def do_GET(self):
-        url = urllib.parse.urlsplit(self.path)
-        query = dict(urllib.parse.parse_qsl(url.query))
-        if self.headers.get("X-Aws-Parameters-Secrets-Token") != token:
-            return self.answer(401, b"missing or wrong token")
-        if url.path != "/systemsmanager/parameters/get" or "name" not in query:
-            return self.answer(400, b"bad request")
-        name = query["name"]
-        try:
-            found = ssm.get_parameter(Name=name, WithDecryption=query.get("withDecryption") == "true")
-        except ssm.exceptions.ParameterNotFound:
-            return self.answer(400, b"ParameterNotFound: " + name.encode())
-        self.answer(200, json.dumps({"Parameter": found["Parameter"]}, default=str).encode())
-
-    def answer(self, status, body):
-        self.send_response(status)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
-
-
-ThreadingHTTPServer(("127.0.0.1", int(port)), Handler).serve_forever()
-"""
+# its own as on Lambda (tests/secrets_extension.py), answered by one SSM GetParameter per name
+# (here moto's, through boto3): every probe is a new container, whose extension has an empty
+# cache. Only the function's side of it is timed.
+SECRETS_EXTENSION = Path(__file__).resolve().parent.parent / "tests" / "secrets_extension.py"
 
 
 def start_secrets_extension(work, endpoint, token):
     """The extension's stand-in on a free port, reading SSM from `endpoint`: (process, port)."""
-    script = work / "secrets_extension.py"
-    script.write_text(SECRETS_EXTENSION)
     port = free_port()
     env = {**os.environ, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
-    server = subprocess.Popen([sys.executable, script, str(port), endpoint, REGION, token], env=env)
+    server = subprocess.Popen(
+        [sys.executable, SECRETS_EXTENSION, str(port), endpoint, REGION, token], env=env
+    )
     for _ in range(100):
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=1):

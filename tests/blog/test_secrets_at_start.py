@@ -8,8 +8,7 @@ import os
 import subprocess
 import sys
 import threading
-import urllib.parse
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import boto3
@@ -17,6 +16,7 @@ import pytest
 
 from blog import ssm
 from tests.aws import mocked_aws
+from tests.secrets_extension import handler_class
 
 ROOT = Path(__file__).resolve().parents[2]
 PREFIX = "/blog/prod/"
@@ -40,34 +40,13 @@ EXPORTED = (
 @pytest.fixture
 def extension():
     """The extension's stand-in on a free port: answers known names, ParameterNotFound for
-    others, 401 without the session token. Yields (port, the names asked for)."""
+    others, 401 without the session token. Yields (port, the (name, decrypted) pairs asked for)."""
     asked = []
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):
-            url = urllib.parse.urlsplit(self.path)
-            query = dict(urllib.parse.parse_qsl(url.query))
-            if self.headers.get("X-Aws-Parameters-Secrets-Token") != TOKEN:
-                return self.answer(401, b"Unauthorized")
-            assert url.path == "/systemsmanager/parameters/get" and query["withDecryption"] == "true"
-            asked.append(query["name"])
-            if query["name"] not in STORED:
-                return self.answer(400, b"ParameterNotFound")
-            self.answer(
-                200,
-                json.dumps({"Parameter": {"Name": query["name"], "Value": STORED[query["name"]]}}).encode(),
-            )
+    def lookup(name, decrypt):
+        return {"Name": name, "Value": STORED[name]} if name in STORED else None
 
-        def answer(self, status, body):
-            self.send_response(status)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler_class(lookup, TOKEN, asked))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield server.server_address[1], asked
@@ -113,7 +92,8 @@ def test_django_starts_with_the_secrets_from_the_extension_and_no_boto3(extensio
         "salt": "salt-from-ssm",
         "boto3": False,
     }
-    assert sorted(asked) == sorted(PREFIX + name for name in ssm.PARAMETERS)
+    assert sorted(name for name, _ in asked) == sorted(PREFIX + name for name in ssm.PARAMETERS)
+    assert all(decrypted for _, decrypted in asked), "SecureStrings are asked for decrypted"
 
 
 def test_without_the_token_the_extension_refuses_and_start_up_says_so(extension):
