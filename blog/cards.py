@@ -1,7 +1,8 @@
-"""A post's card: the <li> the list pages (home, tag, author, search) show for it and the item
-the API's post list gives for it, rendered once and stored with the post (`Post.card_html`,
-`Post.card_json`), so a list prints twenty stored strings instead of building a hundred model
-instances and rendering twenty cards.
+"""A post's card: the <li> the list pages (home, tag, author, search) show for it, the item
+the API's post list gives for it and the item the feeds give for it, rendered once and stored
+with the post (`Post.card_html`, `Post.card_json`, `Post.card_feed`), so a list or a feed prints
+twenty stored strings instead of building a hundred model instances and rendering twenty cards
+(or rewriting twenty bodies' URLs).
 
 A stored card is used only while its `card_stamp` equals `current_stamp()`: a digest of the card
 template, the code that shapes a card, and the settings it depends on (time zone, site and
@@ -33,8 +34,10 @@ from django.template.loader import get_template
 from django.urls import get_script_prefix
 from django.utils.safestring import mark_safe
 
-from blog.apidata import post_summary
+from blog.apidata import absolute, post_summary
+from blog.bodies import absolute_html
 from blog.models import Post, stale_card_stamp
+from blog.seo import absolute_media_url
 
 CARD_TEMPLATE = "blog/_card.html"
 # Cards are rendered lazy-loading; the first card of a page loads its cover at once, as the
@@ -45,6 +48,7 @@ EAGER = ' fetchpriority="high"'
 # The code that shapes a card besides its template: a deploy changing one re-renders cards.
 _CARD_CODE = (
     "blog/apidata.py",
+    "blog/bodies.py",
     "blog/cards.py",
     "blog/models.py",
     "blog/seo.py",
@@ -52,7 +56,7 @@ _CARD_CODE = (
     "blog/urlpaths.py",
     "thumbnails/naming.py",
 )
-FIELDS = ("card_html", "card_json")
+FIELDS = ("card_html", "card_json", "card_feed")
 _ROOT = Path(__file__).resolve().parent.parent
 _code_digest = []  # computed once per process
 _stamps = {}  # (code, template, settings) -> stamp
@@ -92,14 +96,34 @@ def render_item(post):
     return json.dumps(post_summary(post), cls=DjangoJSONEncoder)
 
 
+def render_feed_item(post):
+    """What the feeds (blog.feeds) say of `post`, as JSON text: dates as ISO 8601 with the
+    database's precision (Atom prints the microseconds), the body with every URL absolute
+    (feed readers resolve relative ones against nothing of ours), the cover as its widest JPEG
+    rendition, never the original upload."""
+    link = absolute(post.get_absolute_url())
+    largest = post.cover.largest("jpeg") if post.cover else None
+    item = {
+        "title": post.title,
+        "link": link,
+        "description": absolute_html(post.body_html, link),
+        "author_name": post.author_name,
+        "pubdate": post.publish_at.isoformat(),
+        "updateddate": post.updated_at.isoformat(),
+        "categories": [tag.name for tag in post.tags.all()],
+        "enclosure": absolute_media_url(largest[2]) if largest else None,
+    }
+    return json.dumps(item)
+
+
 def mark_stale(posts):
     """Mark the cards of `posts` (a Post queryset) stale: the next list renders them."""
     return posts.update(card_stamp=stale_card_stamp())
 
 
 def fresh_cards(rows, field):
-    """The `field` ("card_html" or "card_json") of `rows`, (pk, value, card_stamp) as
-    `PostQuerySet.card_rows(field)` gives them, in order. Stale ones are rendered, both kinds
+    """The `field` (one of FIELDS) of `rows`, (pk, value, card_stamp) as
+    `PostQuerySet.card_rows(field)` gives them, in order. Stale ones are rendered, every kind
     (three queries, however many) and stored (one more)."""
     rows = list(rows)
     stamp = current_stamp()
@@ -107,7 +131,10 @@ def fresh_cards(rows, field):
     rendered = {}
     if stale:
         posts = Post.objects.for_listing().in_bulk(list(stale))
-        rendered = {pk: {"card_html": render_card(p), "card_json": render_item(p)} for pk, p in posts.items()}
+        rendered = {
+            pk: {"card_html": render_card(p), "card_json": render_item(p), "card_feed": render_feed_item(p)}
+            for pk, p in posts.items()
+        }
         _store(rendered, stale, stamp)
     return [rendered[pk][field] if pk in rendered else value for pk, value, _ in rows]
 

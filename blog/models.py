@@ -225,10 +225,11 @@ class Post(XmlSafeTextModel):
     summary = models.TextField(max_length=500, blank=True, help_text="Shown in lists and feeds.")
     body = models.TextField(help_text="Markdown. Scripts, styles and frames are removed.")
     body_html = models.TextField(editable=False, default="")
-    # The post's card as list pages show it, its item in the API's list, and what they were
-    # rendered for (blog.cards).
+    # The post's card as list pages show it, its item in the API's list and in the feeds, and
+    # what they were rendered for (blog.cards).
     card_html = models.TextField(editable=False, default="")
     card_json = models.TextField(editable=False, default="")
+    card_feed = models.TextField(editable=False, default="")
     card_stamp = models.CharField(max_length=20, editable=False, default="")
     # A photo a post shows cannot be deleted (the admin names the posts); one whose
     # renditions failed is not offered as a cover.

@@ -92,23 +92,25 @@ def keep_old_slug(post, old_slug):
 
 def show_changed_photo(photo):
     """A photo's picture changed (new file, renditions made or failed, alt text, caption):
-    render again the bodies that show it, mark stale the cards of the posts it covers, and
-    invalidate every page that shows it, in a body or as a cover. Body HTML is written
-    without touching `updated_at` (the post was not edited)."""
+    render again the bodies that show it, mark stale the cards of the posts it covers and of
+    those whose body changed (their feed items carry the body), and invalidate every page that
+    shows it, in a body or as a cover. Body HTML is written without touching `updated_at`
+    (the post was not edited)."""
     with transaction.atomic():
-        rerendered = 0
+        rerendered = []
         for post in Post.objects.filter(body_photos=photo).only("pk", "body", "body_html"):
             html, _ = render_body(post.body, Photo.objects.in_bulk)
             if html != post.body_html:
                 Post.objects.filter(pk=post.pk).update(body_html=html)
-                rerendered += 1
-        cards_changed(Post.objects.filter(cover=photo))
+                rerendered.append(post.pk)
+        cards_changed(Post.objects.filter(Q(cover=photo) | Q(pk__in=rerendered)))
         showing = Post.objects.filter(Q(body_photos=photo) | Q(cover=photo)).distinct()
         purge_after_commit(paths_of_posts(showing))
-    return rerendered
+    return len(rerendered)
 
 
 def cards_changed(posts):
     """Something the cards of `posts` (a queryset) show has changed outside the posts' own
-    rows (a tag, an author's name, a cover): list pages render those cards again."""
+    rows (a tag, an author's name, a cover, a body's photo): lists and feeds render those
+    cards again."""
     return mark_stale(posts)
