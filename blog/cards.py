@@ -20,6 +20,7 @@ from data an editor changed meanwhile (whose save marked it stale again with a n
 stamp) is never stored as fresh.
 """
 
+import functools
 import hashlib
 import json
 from functools import reduce
@@ -36,7 +37,7 @@ from django.utils.safestring import mark_safe
 
 from blog.apidata import absolute, post_summary
 from blog.bodies import absolute_html
-from blog.models import Post, stale_card_stamp
+from blog.models import CARD_FIELDS, Post, stale_card_stamp
 from blog.seo import absolute_media_url
 
 CARD_TEMPLATE = "blog/_card.html"
@@ -56,34 +57,35 @@ _CARD_CODE = (
     "blog/urlpaths.py",
     "thumbnails/naming.py",
 )
-FIELDS = ("card_html", "card_json", "card_feed")
+FIELDS = CARD_FIELDS
 _ROOT = Path(__file__).resolve().parent.parent
-_code_digest = []  # computed once per process
-_stamps = {}  # (code, template, settings) -> stamp
+
+
+@functools.cache
+def _code_digest():
+    """The card code's digest: its files are read once per process, on the first list."""
+    digest = hashlib.blake2b(digest_size=16)
+    for name in _CARD_CODE:
+        path = _ROOT / name
+        digest.update(path.read_bytes() if path.exists() else name.encode())
+    return digest.hexdigest()
+
+
+@functools.cache
+def _stamp(*key):
+    return hashlib.blake2b(repr(key).encode(), digest_size=8).hexdigest()
 
 
 def current_stamp():
     """The stamp a fresh card carries, for this process's code and this request's settings."""
-    if not _code_digest:
-        digest = hashlib.blake2b(digest_size=16)
-        for name in _CARD_CODE:
-            path = _ROOT / name
-            digest.update(path.read_bytes() if path.exists() else name.encode())
-        _code_digest.append(digest.hexdigest())
-    template = get_template(CARD_TEMPLATE).template.source
-    key = (
-        _code_digest[0],
-        template,
+    return _stamp(
+        _code_digest(),
+        get_template(CARD_TEMPLATE).template.source,
         settings.TIME_ZONE,
         settings.SITE_URL,
         get_script_prefix(),
         default_storage.url("renditions/probe"),
     )
-    stamp = _stamps.get(key)
-    if stamp is None:
-        stamp = hashlib.blake2b(repr(key).encode(), digest_size=8).hexdigest()
-        _stamps[key] = stamp
-    return stamp
 
 
 def render_card(post):

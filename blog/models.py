@@ -186,6 +186,10 @@ class AuthorProfile(XmlSafeTextModel):
         return path_for("blog:author", "username", self.user.username)
 
 
+# What a post stores of itself for lists and feeds (blog.cards), beside `card_stamp`.
+CARD_FIELDS = ("card_html", "card_json", "card_feed")
+
+
 class PostQuerySet(models.QuerySet):
     def published(self, now=None):
         return self.filter(publish_at__lte=now or timezone.now())
@@ -197,8 +201,9 @@ class PostQuerySet(models.QuerySet):
         return self.filter(publish_at__gt=now or timezone.now())
 
     def for_listing(self):
-        """Everything a list or page shows, in a fixed number of queries."""
-        return self.select_related("author__profile", "cover").prefetch_related("tags")
+        """Everything a list or page shows, in a fixed number of queries; not the stored cards
+        (blog.cards), which are made from it and are about a body's size again."""
+        return self.select_related("author__profile", "cover").prefetch_related("tags").defer(*CARD_FIELDS)
 
     def newest_first(self):
         return self.order_by("-publish_at", "-id")
