@@ -10,13 +10,11 @@ registered (on Lambda, or with LOCAL_EVENTS off) nothing is delivered: AWS does 
 
 import hashlib
 import itertools
-import logging
 import os
 import time
 import urllib.parse
 from datetime import UTC, datetime
 
-logger = logging.getLogger(__name__)
 _deliverer = None
 
 LOCAL_REGION = "local-1"

@@ -95,10 +95,10 @@ def deploy(name, say=print):
         zip_path = _package(own, settings, package, report)
         action = function.deploy(own, zip_path, stage_settings.fingerprint(settings), say)
         function_action = function_action or (action if action == "created" else None)
-        report.step(f"function {own['project']}-{name} (Zappa)", action)
+        report.step(f"function {stage_settings.function_name(own)} (Zappa)", action)
         edge = {
             "DataStackName": stacks.stack_name(own, "data"),
-            "FunctionName": f"{own['project']}-{name}",
+            "FunctionName": stage_settings.function_name(own),
             "ApiDomainName": function.api_domain(own),
             "ApiStagePath": f"/{name}",
             "OriginVerifySecret": account.prefix(own) + "origin-verify",
@@ -118,7 +118,7 @@ def deploy(name, say=print):
 
     if own.get("alarm_email"):
         _stack(own, report, "alarms", {
-            "DataStackName": stacks.stack_name(own, "data"), "FunctionName": f"{own['project']}-{name}",
+            "DataStackName": stacks.stack_name(own, "data"), "FunctionName": stage_settings.function_name(own),
             "AlarmEmail": own["alarm_email"],
         })  # fmt: skip
         if report.steps[f"stack {stacks.stack_name(own, 'alarms')}"][0] == "created":
@@ -227,9 +227,7 @@ def _web_acl(own, report):
     if not own.get("waf"):
         return None
     outputs = _stack(own, report, "waf", {"NamePrefix": f"{own['project']}-{own['name']}"})
-    return outputs.get("WebAclArn") or stacks.outputs_of(
-        stacks.describe(stacks.cloudformation(stacks.GLOBAL_REGION), stacks.stack_name(own, "waf"))
-    ).get("WebAclArn")
+    return outputs.get("WebAclArn")
 
 
 def _database_role(own, outputs, report):

@@ -21,7 +21,7 @@ def destroy(name, delete_data=False, say=print):
     own = stage_settings.stage(name)
     region = own["region"]
     outputs = stacks.stage_outputs(own)
-    fn = f"{own['project']}-{name}"
+    fn = stage_settings.function_name(own)
 
     for kind in ("alarms", "edge"):
         _delete_stack(own, kind, say)

@@ -19,6 +19,8 @@ from pathlib import Path
 import boto3
 from botocore.exceptions import ClientError
 
+from deploy.settings import function_name
+
 ROOT = Path(__file__).resolve().parent.parent
 SETTINGS_TAG = "deploy-settings-digest"
 
@@ -55,7 +57,7 @@ def current(region, name):
 
 def deploy(stage, zip_path, digest, say=print):
     """Create or update the function with Zappa. Returns "created", "updated" or "unchanged"."""
-    region, name = stage["region"], f"{stage['project']}-{stage['name']}"
+    region, name = stage["region"], function_name(stage)
     configuration, tags = current(region, name)
     if configuration is None:
         say(f"  zappa deploy {stage['name']} -z {_shown(zip_path)}")
@@ -83,7 +85,7 @@ def api_domain(stage):
     the function, the API's logical id is "Api")."""
     from deploy.stacks import cloudformation, physical_id
 
-    api_id = physical_id(cloudformation(stage["region"]), f"{stage['project']}-{stage['name']}", "Api")
+    api_id = physical_id(cloudformation(stage["region"]), function_name(stage), "Api")
     if not api_id:
         raise RuntimeError("Zappa made no API Gateway (its stack has no Api resource)")
     return f"{api_id}.execute-api.{stage['region']}.amazonaws.com"
