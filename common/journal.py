@@ -5,10 +5,15 @@ so it survives requests and restarts and never grows without bound. No Django: t
 passes the path (Django's side knows VAR_DIR)."""
 
 import json
+import logging
 import os
 from pathlib import Path
 
+from common.events import now_iso
+from common.observe import milliseconds_since
+
 KEEP = 200
+logger = logging.getLogger(__name__)
 
 
 def journal_path(var_dir):
@@ -45,6 +50,23 @@ def _queue_message(body):
         return "?"
     who = f" subscriber {subscriber_hash(message['email'])}" if isinstance(message.get("email"), str) else ""
     return f"{message.get('type', '?')} post {message.get('post', '?')}{who}"
+
+
+def record(path, *, source, summary, outcome, error, start):
+    """Append one delivery's entry (`start`: its time.perf_counter() when it began). A journal
+    that cannot be written is logged, never raised: it is for looking at, not for the work."""
+    entry = {
+        "time": now_iso(),
+        "source": source,
+        "summary": summary,
+        "outcome": outcome,
+        "error": error,
+        "ms": milliseconds_since(start),
+    }
+    try:
+        append(path, entry)
+    except OSError:
+        logger.warning("Could not write the local events journal %s", path, exc_info=True)
 
 
 def append(path, entry, keep=KEEP):

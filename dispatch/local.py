@@ -6,8 +6,8 @@ common.events' deliverer when the app starts (dispatch.apps)."""
 import logging
 import time
 
-from common import events, observe
 from common import journal as journals
+from common import observe
 from dispatch.router import event_sources, route
 
 logger = logging.getLogger(__name__)
@@ -32,18 +32,14 @@ def deliver(event, journal=None):
             logger.debug("Local event delivered: %s", result)
     if journal:
         failed = isinstance(result, dict) and (result.get("error") or result.get("batchItemFailures"))
-        entry = {
-            "time": events.now_iso(),
-            "source": ",".join(sorted(map(str, event_sources(event.get("Records") or [])))),
-            "summary": journals.summarise(event),
-            "outcome": "failed" if failed else ", ".join(o["outcome"] for o in outcomes) or "ok",
-            "error": (result.get("error") if isinstance(result, dict) else None) or None,
-            "ms": observe.milliseconds_since(start),
-        }
-        try:
-            journals.append(journal, entry)
-        except OSError:
-            logger.warning("Could not write the local events journal %s", journal, exc_info=True)
+        journals.record(
+            journal,
+            source=",".join(sorted(map(str, event_sources(event.get("Records") or [])))),
+            summary=journals.summarise(event),
+            outcome="failed" if failed else ", ".join(o["outcome"] for o in outcomes) or "ok",
+            error=(result.get("error") if isinstance(result, dict) else None) or None,
+            start=start,
+        )
     return result
 
 

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from common import journal, observe
-from common.events import now_iso, scheduled_event
+from common.events import scheduled_event
 from dispatch.router import SCHEDULED_TASKS, run_scheduled
 from newsletter import local as newsletter_queue
 from welcome.store import get_store
@@ -80,18 +80,14 @@ def _record(what, result, start):
     if not any(result.values()):
         return
     failed = bool(result.get("error"))
-    entry = {
-        "time": now_iso(),
-        "source": "aws.events",
-        "summary": what,
-        "outcome": "failed" if failed else ", ".join(f"{k}={v}" for k, v in result.items()),
-        "error": result.get("error"),
-        "ms": round((time.perf_counter() - start) * 1000),
-    }
-    try:
-        journal.append(journal.journal_path(settings.VAR_DIR), entry)
-    except OSError:
-        logger.warning("Could not write the local events journal", exc_info=True)
+    journal.record(
+        journal.journal_path(settings.VAR_DIR),
+        source="aws.events",
+        summary=what,
+        outcome="failed" if failed else ", ".join(f"{k}={v}" for k, v in result.items()),
+        error=result.get("error"),
+        start=start,
+    )
 
 
 class Ticker(threading.Thread):
