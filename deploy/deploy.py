@@ -78,13 +78,14 @@ def deploy(name, say=print):
     outputs = stacks.stage_outputs(own)
     package = {}
     function_action = None
-    for _ in range(3):
+    for attempt in range(3):
         before = json.dumps(outputs, sort_keys=True)
         outputs["data"] = _stack(own, report, "data", {
             "ProjectName": own["project"], "Stage": name, "SenderDomain": own["sender_domain"],
             "SiteOrigins": _site_origins(own, outputs), **_optional(own, replica_regions="ReplicaRegions"),
         })  # fmt: skip
-        if own.get("database", "rds") == "rds":
+        # The database's parameters do not depend on what a pass learns: once is enough.
+        if attempt == 0 and own.get("database", "rds") == "rds":
             outputs["database"] = _stack(own, report, "database", {
                 "ProjectName": own["project"], "Stage": name, "DataStackName": stacks.stack_name(own, "data"),
                 **_optional(own, database_instance_class="InstanceClass", database_storage_gb="StorageGB",
